@@ -52,6 +52,22 @@ public sealed class ParameterStore
 
     public bool Contains(string name) => _byName.ContainsKey(name);
 
+    /// <summary>Position of the named slice in <see cref="Slices"/>.</summary>
+    public int IndexOf(string name)
+    {
+        var slice = this[name];
+        for (int i = 0; i < Slices.Count; i++)
+        {
+            if (ReferenceEquals(Slices[i], slice))
+            {
+                return i;
+            }
+        }
+        throw new KeyNotFoundException($"no parameter named '{name}'");
+    }
+
+    public void ZeroGrads() => Array.Clear(Grads);
+
     public Span<float> ValuesOf(string name)
     {
         var s = this[name];

@@ -1,0 +1,9 @@
+namespace HFedMoE.Model.Data;
+
+public enum TokenKind
+{
+    Special,
+    Keyword,
+    Style,
+    Background,
+}

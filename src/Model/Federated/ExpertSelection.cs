@@ -1,0 +1,122 @@
+using HFedMoE.Model.Tensors;
+
+namespace HFedMoE.Model.Federated;
+
+/// <summary>
+/// Choosing which routed experts get a backward pass in one batch (ALGORITHM.md §2 and the
+/// budget-respecting baselines of §4). Every selector takes U, the experts routed by at least
+/// one token of the batch, and returns at most <c>budget</c> of them, sorted by expert id.
+/// When U fits the budget all of U is trained: the budget does not bind, so nothing is gained by
+/// freezing an expert the batch uses.
+/// </summary>
+public static class ExpertSelection
+{
+    /// <summary>
+    /// HFedMoE's selector: the top-<paramref name="budget"/> experts of <paramref name="routed"/>
+    /// by <paramref name="scores"/> (I(e) or s(e), indexed by expert id), keeping only positive
+    /// scores (a non-positive score cannot raise the objective Σ I(e)); ties go to the lower id.
+    /// </summary>
+    public static int[] TopByScore(IReadOnlyList<int> routed, ReadOnlySpan<double> scores, int budget) =>
+        Rank(routed, scores, budget, positiveOnly: true);
+
+    /// <summary>Random-k: <paramref name="budget"/> experts drawn uniformly without replacement from U.</summary>
+    public static int[] RandomK(IReadOnlyList<int> routed, int budget, DeterministicRandom random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        var u = CheckRouted(routed, int.MaxValue);
+        CheckBudget(budget);
+        if (u.Length <= budget)
+        {
+            return u;
+        }
+        // Partial Fisher–Yates over a copy: the first `budget` slots are a uniform sample.
+        for (int i = 0; i < budget; i++)
+        {
+            int j = i + random.NextInt(u.Length - i);
+            (u[i], u[j]) = (u[j], u[i]);
+        }
+        var chosen = u[..budget];
+        Array.Sort(chosen);
+        return chosen;
+    }
+
+    /// <summary>
+    /// Frequency top-k (FedMoE-style): the most-routed experts of U by their dispatch counts in the
+    /// batch (<paramref name="routedCounts"/>, indexed by expert id); ties go to the lower id.
+    /// </summary>
+    public static int[] FrequencyTopK(IReadOnlyList<int> routed, ReadOnlySpan<double> routedCounts, int budget) =>
+        Rank(routed, routedCounts, budget, positiveOnly: false);
+
+    /// <summary>
+    /// SNIP top-k: the experts of U with the largest gradient saliency Σ|θ ⊙ ∂L/∂θ|
+    /// (<paramref name="saliency"/>, indexed by expert id); ties go to the lower id.
+    /// </summary>
+    public static int[] SnipTopK(IReadOnlyList<int> routed, ReadOnlySpan<double> saliency, int budget) =>
+        Rank(routed, saliency, budget, positiveOnly: false);
+
+    private static int[] Rank(IReadOnlyList<int> routed, ReadOnlySpan<double> scores, int budget, bool positiveOnly)
+    {
+        var u = CheckRouted(routed, scores.Length);
+        CheckBudget(budget);
+        if (u.Length <= budget)
+        {
+            return u;
+        }
+        var keys = new double[u.Length];
+        for (int i = 0; i < u.Length; i++)
+        {
+            double s = scores[u[i]];
+            if (double.IsNaN(s))
+            {
+                throw new ArgumentException($"score of expert {u[i]} is NaN", nameof(scores));
+            }
+            keys[i] = s;
+        }
+        var order = Enumerable.Range(0, u.Length).ToArray();
+        // Higher score first; equal scores keep ascending expert id (u is sorted), so ties go to
+        // the lower index and the result never depends on sort stability.
+        Array.Sort(order, (a, b) => keys[a] != keys[b] ? keys[b].CompareTo(keys[a]) : u[a].CompareTo(u[b]));
+        var chosen = new List<int>(budget);
+        foreach (int i in order)
+        {
+            if (chosen.Count == budget)
+            {
+                break;
+            }
+            if (positiveOnly && !(keys[i] > 0))
+            {
+                break;
+            }
+            chosen.Add(u[i]);
+        }
+        chosen.Sort();
+        return [.. chosen];
+    }
+
+    private static int[] CheckRouted(IReadOnlyList<int> routed, int expertCount)
+    {
+        ArgumentNullException.ThrowIfNull(routed);
+        var u = routed.ToArray();
+        Array.Sort(u);
+        for (int i = 0; i < u.Length; i++)
+        {
+            if (u[i] < 0 || u[i] >= expertCount)
+            {
+                throw new ArgumentException($"routed expert {u[i]} is outside [0, {expertCount})", nameof(routed));
+            }
+            if (i > 0 && u[i] == u[i - 1])
+            {
+                throw new ArgumentException($"routed expert {u[i]} is listed twice", nameof(routed));
+            }
+        }
+        return u;
+    }
+
+    private static void CheckBudget(int budget)
+    {
+        if (budget < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(budget), budget, "expert budget must be ≥ 0");
+        }
+    }
+}

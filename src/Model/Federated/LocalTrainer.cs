@@ -1,0 +1,339 @@
+using HFedMoE.Model.Data;
+using HFedMoE.Model.Nn;
+using HFedMoE.Model.Optim;
+using HFedMoE.Model.Tensors;
+
+namespace HFedMoE.Model.Federated;
+
+/// <summary>
+/// The client side of a training round. Per batch: a forward pass with normal routing gives the
+/// per-sample gate probabilities and U (experts routed by some token); the plan's selector picks
+/// A ⊆ U with |A| ≤ budget; the backward pass and the AdamW step run with every expert outside A
+/// frozen, so a frozen expert's weights and moments do not move (optimizer state is reset each
+/// round). At the end it reports u_c(e), s^c(e), the trained set, and the sparse update.
+/// Selectors that need scores first (IB, importance, random, frequency) run the forward twice
+/// (once to score, once inside the masked forward-backward), because the model's forward and
+/// backward are one call; routing is identical in both since the parameters have not moved.
+/// </summary>
+public sealed class LocalTrainer
+{
+    private readonly ModelConfig _config;
+    private readonly LocalTrainerOptions _options;
+    private readonly Dictionary<int, (MoETransformer Model, AdamW Optimizer)> _byTopK = [];
+
+    public LocalTrainer(ModelConfig config, LocalTrainerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        _config = config;
+        _options = options ?? new LocalTrainerOptions();
+    }
+
+    /// <summary>Trains one client for one round and returns its update (FedAvg-Naive's failed steps included).</summary>
+    public SparseUpdate Train(TrainPlan plan, GlobalModel global, Dataset data, Action<LocalStep>? onStep = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(global);
+        ArgumentNullException.ThrowIfNull(data);
+        if (plan.ModelVersion != global.Version)
+        {
+            throw new ArgumentException($"plan is for model version {plan.ModelVersion}; the given model is version {global.Version}", nameof(plan));
+        }
+        var (model, adam) = ModelFor(plan.ActiveExpertsPerToken ?? _config.TopK);
+        var store = model.Parameters;
+        global.CopyTo(store);
+        adam.ResetState();
+        int layers = _config.Layers, perLayer = _config.Experts, experts = layers * perLayer;
+        int hiddenKept = HiddenKept(plan);
+        if (hiddenKept < _config.ExpertHidden)
+        {
+            NarrowExperts(store, hiddenKept);
+        }
+
+        var random = new DeterministicRandom((ulong)plan.Seed ^ 0x5DEECE66DUL);
+        var frozen = new ExpertMask(layers, perLayer);
+        var trained = new bool[experts];
+        var usageSum = new double[experts];
+        var importanceSum = new double[experts];
+        var tokens = new long[experts];
+        double[]? saliency = null;
+        long samplesSeen = 0, backwardPasses = 0;
+        int steps = 0, failed = 0, scoredBatches = 0;
+        double lossSum = 0;
+        var routed = new List<int>(experts);
+
+        foreach (var batch in data.Endless(plan.Local.BatchSize, (ulong)plan.Seed).Take(plan.Local.Steps))
+        {
+            steps++;
+            bool needScores = plan.Selector is not (ExpertSelector.AllRouted or ExpertSelector.SnipTopK);
+            if (plan.Selector == ExpertSelector.SnipTopK && saliency is null)
+            {
+                saliency = ProbeSaliency(model, batch, experts);
+            }
+            float loss;
+            int[] active;
+            if (needScores || plan.Selector == ExpertSelector.SnipTopK)
+            {
+                model.Forward(batch.Tokens, batch.Size, batch.Length, batch.Lengths);
+                Record(model, batch.Size, plan.Lambda, usageSum, importanceSum, tokens);
+                samplesSeen += batch.Size;
+                scoredBatches++;
+                RoutedIds(model.RoutedExperts, routed);
+                active = Select(plan, model, routed, saliency, random);
+                SetFrozen(frozen, active);
+                loss = model.ForwardBackward(batch.Tokens, batch.Size, batch.Length, batch.Labels, frozen, batch.Lengths);
+            }
+            else
+            {
+                // Every routed expert trains: one pass; the routed set is known after it.
+                loss = model.ForwardBackward(batch.Tokens, batch.Size, batch.Length, batch.Labels, null, batch.Lengths);
+                Record(model, batch.Size, plan.Lambda, usageSum, importanceSum, tokens);
+                samplesSeen += batch.Size;
+                scoredBatches++;
+                RoutedIds(model.RoutedExperts, routed);
+                active = [.. routed];
+                SetFrozen(frozen, active);
+                if (plan.FailWhenOverBudget && routed.Count > plan.ExpertBudget)
+                {
+                    // The device would not fit this step's activated experts: the step fails.
+                    failed++;
+                    onStep?.Invoke(new LocalStep(steps, routed.Count, 0, true, loss));
+                    continue;
+                }
+            }
+            if (active.Length > plan.ExpertBudget)
+            {
+                throw new InvalidOperationException($"selector {plan.Selector} chose {active.Length} experts; the budget is {plan.ExpertBudget}");
+            }
+            adam.Step((float)plan.Local.LearningRate, frozen);
+            onStep?.Invoke(new LocalStep(steps, routed.Count, model.LastStep.ExpertsWithBackward, false, loss));
+            foreach (int e in active)
+            {
+                trained[e] = true;
+            }
+            backwardPasses += active.Length;
+            lossSum += loss;
+        }
+
+        int ok = steps - failed;
+        if (_options.UsageFromFullPass)
+        {
+            Array.Clear(usageSum);
+            samplesSeen = 0;
+            var scratch = new double[experts];
+            var scratchTokens = new long[experts];
+            foreach (var batch in data.InOrder(_options.UsagePassBatchSize))
+            {
+                model.Forward(batch.Tokens, batch.Size, batch.Length, batch.Lengths);
+                Record(model, batch.Size, plan.Lambda, usageSum, scratch, scratchTokens);
+                samplesSeen += batch.Size;
+            }
+        }
+        var usage = new double[experts];
+        var importance = new double[experts];
+        var frequency = new double[experts];
+        for (int l = 0; l < layers; l++)
+        {
+            long layerTokens = 0;
+            for (int e = 0; e < perLayer; e++)
+            {
+                layerTokens += tokens[l * perLayer + e];
+            }
+            for (int e = 0; e < perLayer; e++)
+            {
+                int id = l * perLayer + e;
+                usage[id] = Math.Clamp(usageSum[id] / Math.Max(1, samplesSeen), 0, 1);
+                importance[id] = Math.Clamp(importanceSum[id] / Math.Max(1, scoredBatches), 0, 1);
+                frequency[id] = layerTokens == 0 ? 0 : (double)tokens[id] / layerTokens;
+            }
+        }
+        var trainedIds = Enumerable.Range(0, experts).Where(e => trained[e]).ToArray();
+        return new SparseUpdate(
+            plan.ClientId, plan.Round, plan.ModelVersion, data.Count,
+            usage, importance, frequency, trainedIds,
+            Tensors(store, global.Layout, trained, hiddenKept, adam.Groups),
+            ok > 0 ? lossSum / ok : 0.0,
+            LocalSteps: steps, FailedSteps: failed, ExpertBackwardPasses: backwardPasses);
+    }
+
+    private (MoETransformer, AdamW) ModelFor(int topK)
+    {
+        if (!_byTopK.TryGetValue(topK, out var pair))
+        {
+            var model = new MoETransformer(_config with { TopK = Math.Clamp(topK, 1, _config.Experts) }, seed: 0);
+            var adam = new AdamW(model.Parameters, _options.Adam);
+            foreach (var prefix in _options.FrozenPrefixes)
+            {
+                adam.Groups.Freeze(prefix);
+            }
+            pair = (model, adam);
+            _byTopK[topK] = pair;
+        }
+        return pair;
+    }
+
+    private int HiddenKept(TrainPlan plan) =>
+        plan.ExpertWidthFraction >= 1.0 ? _config.ExpertHidden : Math.Clamp((int)Math.Round(plan.ExpertWidthFraction * _config.ExpertHidden), 1, _config.ExpertHidden);
+
+    /// <summary>
+    /// HeteroFL: zero the hidden units past <paramref name="kept"/> in every expert. With
+    /// w1 columns, b1 entries and w2 rows zero, a unit outputs GELU(0) = 0 and gets zero gradient,
+    /// so the client trains exactly the narrower sub-network.
+    /// </summary>
+    private void NarrowExperts(ParameterStore store, int kept)
+    {
+        int d = _config.DModel, h = _config.ExpertHidden;
+        for (int l = 0; l < _config.Layers; l++)
+        {
+            for (int e = 0; e < _config.Experts; e++)
+            {
+                var w1 = store.ValuesOf(ParameterNames.Expert(l, e, "w1"));
+                for (int r = 0; r < d; r++)
+                {
+                    w1.Slice(r * h + kept, h - kept).Clear();
+                }
+                store.ValuesOf(ParameterNames.Expert(l, e, "b1"))[kept..].Clear();
+                store.ValuesOf(ParameterNames.Expert(l, e, "w2"))[(kept * d)..].Clear();
+            }
+        }
+    }
+
+    private static void Record(MoETransformer model, int batch, double lambda, double[] usageSum, double[] importanceSum, long[] tokens)
+    {
+        var gates = model.SampleGateProbabilities;
+        int experts = usageSum.Length;
+        var imp = ExpertImportance.Compute(gates, batch, experts, lambda);
+        for (int e = 0; e < experts; e++)
+        {
+            usageSum[e] += imp.Cumulative[e] * batch;
+            importanceSum[e] += imp.Combined[e];
+            tokens[e] += model.TokensPerExpert[e];
+        }
+    }
+
+    private static int[] Select(TrainPlan plan, MoETransformer model, List<int> routed, double[]? saliency, DeterministicRandom random)
+    {
+        var gates = model.SampleGateProbabilities;
+        int batch = model.LastBatchSize, experts = model.Config.Layers * model.Config.Experts;
+        switch (plan.Selector)
+        {
+            case ExpertSelector.InformationBottleneck:
+            case ExpertSelector.Importance:
+                var (imp, _, ib) = InformationBottleneck.Evaluate(gates, batch, experts, plan.Lambda, plan.Beta);
+                return ExpertSelection.TopByScore(routed, plan.Selector == ExpertSelector.Importance ? imp.Combined : ib, plan.ExpertBudget);
+            case ExpertSelector.RandomK:
+                return ExpertSelection.RandomK(routed, plan.ExpertBudget, random);
+            case ExpertSelector.FrequencyTopK:
+                var counts = new double[experts];
+                for (int e = 0; e < experts; e++)
+                {
+                    counts[e] = model.TokensPerExpert[e];
+                }
+                return ExpertSelection.FrequencyTopK(routed, counts, plan.ExpertBudget);
+            case ExpertSelector.SnipTopK:
+                return ExpertSelection.SnipTopK(routed, saliency!, plan.ExpertBudget);
+            default:
+                return [.. routed.Take(plan.ExpertBudget)];
+        }
+    }
+
+    /// <summary>
+    /// SNIP's probe: one unmasked backward on the round's first batch, saliency Σ|θ ⊙ ∂L/∂θ| per
+    /// expert. No optimiser step is taken, so it costs compute but trains nothing.
+    /// </summary>
+    private double[] ProbeSaliency(MoETransformer model, Batch batch, int experts)
+    {
+        model.ForwardBackward(batch.Tokens, batch.Size, batch.Length, batch.Labels, null, batch.Lengths);
+        var store = model.Parameters;
+        var saliency = new double[experts];
+        for (int l = 0; l < _config.Layers; l++)
+        {
+            for (int e = 0; e < _config.Experts; e++)
+            {
+                double s = 0;
+                foreach (var part in ExpertParts)
+                {
+                    var w = store.ValuesOf(ParameterNames.Expert(l, e, part));
+                    var g = store.GradsOf(ParameterNames.Expert(l, e, part));
+                    for (int i = 0; i < w.Length; i++)
+                    {
+                        s += Math.Abs((double)w[i] * g[i]);
+                    }
+                }
+                saliency[l * _config.Experts + e] = s;
+            }
+        }
+        return saliency;
+    }
+
+    private static readonly string[] ExpertParts = ["w1", "b1", "w2", "b2"];
+
+    private static void RoutedIds(ExpertMask mask, List<int> routed)
+    {
+        routed.Clear();
+        var flags = mask.Flags;
+        for (int i = 0; i < flags.Length; i++)
+        {
+            if (flags[i])
+            {
+                routed.Add(i);
+            }
+        }
+    }
+
+    /// <summary>Freezes every expert outside <paramref name="active"/>, routed or not.</summary>
+    private static void SetFrozen(ExpertMask frozen, int[] active)
+    {
+        frozen.SetAll(true);
+        foreach (int id in active)
+        {
+            frozen[id / frozen.Experts, id % frozen.Experts] = false;
+        }
+    }
+
+    /// <summary>Copies of the shipped tensors: shared and router (unless frozen), trained experts (a leading block if narrowed).</summary>
+    private List<UpdateTensor> Tensors(ParameterStore store, ExpertLayout layout, bool[] trained, int hiddenKept, ParameterGroups groups)
+    {
+        var list = new List<UpdateTensor>();
+        int d = _config.DModel, h = _config.ExpertHidden;
+        foreach (var entry in layout.Entries)
+        {
+            var values = store.ValuesOf(entry.Name);
+            if (entry.Role != ParameterRole.Expert)
+            {
+                if (!groups.IsFrozen(entry.Name))
+                {
+                    list.Add(new UpdateTensor(entry.Name, entry.Slice.Shape, values.ToArray()));
+                }
+                continue;
+            }
+            if (!trained[entry.ExpertId])
+            {
+                continue;
+            }
+            string part = entry.Name[(entry.Name.LastIndexOf('.') + 1)..];
+            if (hiddenKept == h || part == "b2")
+            {
+                list.Add(new UpdateTensor(entry.Name, entry.Slice.Shape, values.ToArray()));
+            }
+            else if (part == "w1")
+            {
+                var block = new float[d * hiddenKept];
+                for (int r = 0; r < d; r++)
+                {
+                    values.Slice(r * h, hiddenKept).CopyTo(block.AsSpan(r * hiddenKept));
+                }
+                list.Add(new UpdateTensor(entry.Name, [d, hiddenKept], block));
+            }
+            else if (part == "b1")
+            {
+                list.Add(new UpdateTensor(entry.Name, [hiddenKept], values[..hiddenKept].ToArray()));
+            }
+            else
+            {
+                list.Add(new UpdateTensor(entry.Name, [hiddenKept, d], values[..(hiddenKept * d)].ToArray()));
+            }
+        }
+        return list;
+    }
+}

@@ -1,0 +1,140 @@
+namespace HFedMoE.Model.Federated;
+
+/// <summary>
+/// A round's merge in progress for an <see cref="ExpertBudgetStrategy"/>: validates each reply,
+/// turns it into weights and streams it into the <see cref="StreamingAggregator"/>. Everything
+/// kept per reply is a few numbers (for metrics), never its tensors.
+/// </summary>
+internal sealed class RoundAggregation : IRoundAggregation
+{
+    private readonly ExpertBudgetStrategy _strategy;
+    private readonly int _round;
+    private readonly GlobalModel _model;
+    private readonly IReadOnlyDictionary<string, TrainPlan> _plans;
+    private readonly IReadOnlyDictionary<string, ClientProfile> _profiles;
+    private readonly UpdateValidator _validator;
+    private readonly StreamingAggregator _aggregator;
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private readonly List<Rejection> _rejections = [];
+    private readonly List<ClientFailure> _lost = [];
+    // Per-client numbers for metrics, summed in client-id order at the end so that the metrics,
+    // like the model, do not depend on arrival order.
+    private readonly SortedDictionary<string, double> _routerWeights = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, (double Loss, int Samples)> _losses = new(StringComparer.Ordinal);
+    private readonly bool[] _aboveTau;
+    private long _backwardPasses;
+    private long _steps;
+    private long _failedSteps;
+    private bool _completed;
+
+    public RoundAggregation(ExpertBudgetStrategy strategy, int round, GlobalModel model,
+        IReadOnlyDictionary<string, TrainPlan> plans, IReadOnlyDictionary<string, ClientProfile> profiles, AggregationBounds bounds)
+    {
+        _strategy = strategy;
+        _round = round;
+        _model = model;
+        _plans = plans;
+        _profiles = profiles;
+        _validator = new UpdateValidator(model, round, plans, bounds.ValueBound);
+        _aggregator = new StreamingAggregator(model, bounds, strategy.RouterMerge);
+        _aboveTau = new bool[model.Layout.ExpertCount];
+    }
+
+    public Rejection? Offer(SparseUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        if (_completed)
+        {
+            throw new InvalidOperationException($"round {_round} is already complete");
+        }
+        var rejection = _validator.ValidateMetadata(update);
+        if (rejection is null && !_seen.Add(update.ClientId))
+        {
+            rejection = new Rejection(update.ClientId, $"a second update from '{update.ClientId}' in round {_round}");
+        }
+        if (rejection is null && update.SampleCount > _profiles[update.ClientId].SampleCount)
+        {
+            rejection = new Rejection(update.ClientId, $"claims {update.SampleCount} samples; its profile has {_profiles[update.ClientId].SampleCount}");
+        }
+        if (rejection is not null)
+        {
+            _rejections.Add(rejection);
+            return rejection;
+        }
+
+        var plan = _plans[update.ClientId];
+        if (plan.FailWhenOverBudget && update.LocalSteps > 0 && update.FailedSteps > plan.FailureThreshold * update.LocalSteps)
+        {
+            // FedAvg-Naive: the device ran out of budget on too many steps; its update is lost.
+            _lost.Add(new ClientFailure(update.ClientId, $"{update.FailedSteps} of {update.LocalSteps} local steps exceeded the budget of {plan.ExpertBudget} experts"));
+            CountCompute(update);
+            return null;
+        }
+
+        var weights = _strategy.WeightsFor(update, plan);
+        if (_aggregator.TryAdd(update, weights, _validator.ValueProblem) is { } problem)
+        {
+            // Values are checked tensor by tensor during the merge; a bad one was rolled back.
+            var valueRejection = new Rejection(update.ClientId, problem);
+            _rejections.Add(valueRejection);
+            _seen.Remove(update.ClientId);
+            return valueRejection;
+        }
+        CountCompute(update);
+        _routerWeights[update.ClientId] = weights.RouterColumns?.Sum() ?? weights.Router;
+        _losses[update.ClientId] = (update.Loss, update.SampleCount);
+        for (int e = 0; e < _aboveTau.Length; e++)
+        {
+            _aboveTau[e] |= update.Usage[e] >= _strategy.Options.Tau;
+        }
+        return null;
+    }
+
+    public TrainAggregate Complete(IReadOnlyList<ClientFailure> failures)
+    {
+        ArgumentNullException.ThrowIfNull(failures);
+        if (_completed)
+        {
+            throw new InvalidOperationException($"round {_round} is already complete");
+        }
+        _completed = true;
+        int sGlobal = _aboveTau.Count(b => b);
+        var outcome = _aggregator.Finalise(routerDivisor: Math.Max(1, sGlobal));
+        int failed = failures.Select(f => f.ClientId).Concat(_lost.Select(f => f.ClientId)).Distinct(StringComparer.Ordinal).Count();
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            [RoundMetric.Accepted] = outcome.UpdatesMerged,
+            [RoundMetric.Rejected] = _rejections.Count,
+            [RoundMetric.Failed] = failed,
+            [RoundMetric.FailureRate] = (double)failed / _plans.Count,
+            [RoundMetric.TrainLoss] = _losses.Count > 0 ? _losses.Values.Sum(l => l.Loss * l.Samples) / _losses.Values.Sum(l => (double)l.Samples) : double.NaN,
+            [RoundMetric.ExpertsMerged] = outcome.ExpertsMerged,
+            [RoundMetric.ExpertsKept] = outcome.ExpertsKept,
+            [RoundMetric.ExpertsAboveTau] = sGlobal,
+            [RoundMetric.GatingUniformity] = Uniformity(_routerWeights.Values),
+            [RoundMetric.ExpertBackwardPasses] = _backwardPasses,
+            [RoundMetric.FailedStepRate] = _steps > 0 ? (double)_failedSteps / _steps : 0,
+        };
+        return new TrainAggregate(outcome.Model, metrics, _rejections);
+    }
+
+    private void CountCompute(SparseUpdate update)
+    {
+        _steps += update.LocalSteps;
+        _failedSteps += update.FailedSteps;
+        _backwardPasses += update.ExpertBackwardPasses;
+    }
+
+    /// <summary>Normalised entropy of the weights; 1 when every client counts the same.</summary>
+    private static double Uniformity(IEnumerable<double> weights)
+    {
+        var w = weights.Where(x => x > 0).ToList();
+        if (w.Count <= 1)
+        {
+            return w.Count;
+        }
+        double total = w.Sum();
+        double h = -w.Sum(x => x / total * Math.Log(x / total));
+        return h / Math.Log(w.Count);
+    }
+}

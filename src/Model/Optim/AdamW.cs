@@ -1,0 +1,154 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using HFedMoE.Model.Nn;
+
+namespace HFedMoE.Model.Optim;
+
+/// <summary>Settings of <see cref="AdamW"/>; defaults are PyTorch's except weight decay 0.</summary>
+public sealed record AdamWOptions(float Beta1 = 0.9f, float Beta2 = 0.999f, float Epsilon = 1e-8f, float WeightDecay = 0f)
+{
+    public void Validate()
+    {
+        if (!(Beta1 >= 0f && Beta1 < 1f) || !(Beta2 >= 0f && Beta2 < 1f))
+        {
+            throw new ArgumentException($"AdamW betas ({Beta1}, {Beta2}) must lie in [0, 1)");
+        }
+        if (!(Epsilon > 0f) || !(WeightDecay >= 0f))
+        {
+            throw new ArgumentException($"AdamW epsilon ({Epsilon}) must be > 0 and weight decay ({WeightDecay}) ≥ 0");
+        }
+    }
+}
+
+/// <summary>
+/// Adam with decoupled weight decay (Loshchilov &amp; Hutter): θ ← θ − lr·(m̂/(√v̂ + ε) + wd·θ).
+/// Bias correction uses a step count per slice, so an expert that sat out some steps (masked)
+/// is corrected for the updates it actually received, not the global step. The update loop is
+/// vectorised (512-bit where available); lanes and the scalar tail compute the same formula.
+/// </summary>
+public sealed class AdamW : IOptimizer
+{
+    private readonly AdamWOptions _options;
+    private readonly float[] _m;
+    private readonly float[] _v;
+    private readonly int[] _steps;
+
+    public AdamW(ParameterStore store, AdamWOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _options = options ?? new AdamWOptions();
+        _options.Validate();
+        Groups = new ParameterGroups(store);
+        _m = new float[store.Count];
+        _v = new float[store.Count];
+        _steps = new int[store.Slices.Count];
+    }
+
+    public ParameterGroups Groups { get; }
+
+    /// <summary>First moments, same layout as the store.</summary>
+    public ReadOnlySpan<float> FirstMoments => _m;
+
+    /// <summary>Second moments, same layout as the store.</summary>
+    public ReadOnlySpan<float> SecondMoments => _v;
+
+    public int StepsTaken(string name) => _steps[Groups.Store.IndexOf(name)];
+
+    public void Step(float learningRate, ExpertMask? frozenExperts = null)
+    {
+        if (!float.IsFinite(learningRate) || learningRate < 0f)
+        {
+            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "learning rate must be finite and ≥ 0");
+        }
+        var store = Groups.Store;
+        var slices = store.Slices;
+        float b1 = _options.Beta1, b2 = _options.Beta2, eps = _options.Epsilon;
+        for (int i = 0; i < slices.Count; i++)
+        {
+            if (Groups.Skips(i, frozenExperts))
+            {
+                continue;
+            }
+            int t = ++_steps[i];
+            float bc1 = 1f - (float)Math.Pow(b1, t);
+            float bc2 = 1f - (float)Math.Pow(b2, t);
+            float decay = Groups.Decays[i] ? _options.WeightDecay : 0f;
+            var s = slices[i];
+            Update(
+                store.Values.AsSpan(s.Offset, s.Length), store.Grads.AsSpan(s.Offset, s.Length),
+                _m.AsSpan(s.Offset, s.Length), _v.AsSpan(s.Offset, s.Length),
+                learningRate, b1, b2, eps, decay, 1f / bc1, 1f / MathF.Sqrt(bc2));
+        }
+    }
+
+    public void ResetState()
+    {
+        Array.Clear(_m);
+        Array.Clear(_v);
+        Array.Clear(_steps);
+    }
+
+    // m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;  θ ← θ − lr·( (m/bc1) / (√v/√bc2 + ε) + wd·θ )
+    private static void Update(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v,
+        float lr, float b1, float b2, float eps, float decay, float invBc1, float invSqrtBc2)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var vb1 = Vector512.Create(b1);
+            var vb2 = Vector512.Create(b2);
+            var v1b1 = Vector512.Create(1f - b1);
+            var v1b2 = Vector512.Create(1f - b2);
+            var vEps = Vector512.Create(eps);
+            var vLr = Vector512.Create(lr);
+            var vDecay = Vector512.Create(decay);
+            var vInvBc1 = Vector512.Create(invBc1);
+            var vInvSqrtBc2 = Vector512.Create(invSqrtBc2);
+            for (; i <= w.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                var gi = Vector512.Create(g.Slice(i, Vector512<float>.Count));
+                var mi = vb1 * Vector512.Create(m.Slice(i, Vector512<float>.Count)) + v1b1 * gi;
+                var vi = vb2 * Vector512.Create(v.Slice(i, Vector512<float>.Count)) + v1b2 * gi * gi;
+                var wi = Vector512.Create(w.Slice(i, Vector512<float>.Count));
+                var step = mi * vInvBc1 / (Vector512.Sqrt(vi) * vInvSqrtBc2 + vEps) + vDecay * wi;
+                (wi - vLr * step).CopyTo(w[i..]);
+                mi.CopyTo(m[i..]);
+                vi.CopyTo(v[i..]);
+            }
+        }
+        else if (Vector.IsHardwareAccelerated)
+        {
+            int width = Vector<float>.Count;
+            var vb1 = new Vector<float>(b1);
+            var vb2 = new Vector<float>(b2);
+            var v1b1 = new Vector<float>(1f - b1);
+            var v1b2 = new Vector<float>(1f - b2);
+            var vEps = new Vector<float>(eps);
+            var vLr = new Vector<float>(lr);
+            var vDecay = new Vector<float>(decay);
+            var vInvBc1 = new Vector<float>(invBc1);
+            var vInvSqrtBc2 = new Vector<float>(invSqrtBc2);
+            for (; i <= w.Length - width; i += width)
+            {
+                var gi = new Vector<float>(g[i..]);
+                var mi = vb1 * new Vector<float>(m[i..]) + v1b1 * gi;
+                var vi = vb2 * new Vector<float>(v[i..]) + v1b2 * gi * gi;
+                var wi = new Vector<float>(w[i..]);
+                var step = mi * vInvBc1 / (Vector.SquareRoot(vi) * vInvSqrtBc2 + vEps) + vDecay * wi;
+                (wi - vLr * step).CopyTo(w[i..]);
+                mi.CopyTo(m[i..]);
+                vi.CopyTo(v[i..]);
+            }
+        }
+        for (; i < w.Length; i++)
+        {
+            float gi = g[i];
+            float mi = b1 * m[i] + (1f - b1) * gi;
+            float vi = b2 * v[i] + (1f - b2) * gi * gi;
+            float step = mi * invBc1 / (MathF.Sqrt(vi) * invSqrtBc2 + eps) + decay * w[i];
+            w[i] -= lr * step;
+            m[i] = mi;
+            v[i] = vi;
+        }
+    }
+}

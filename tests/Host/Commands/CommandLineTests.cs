@@ -1,0 +1,69 @@
+using HFedMoE.Host.Commands;
+
+namespace HFedMoE.Host.Tests.Commands;
+
+public sealed class CommandLineTests
+{
+    private static (int Code, string Out, string Error) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = HfedmoeCli.Run(args, new CliContext(stdout, stderr, Interactive: false));
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private static string OneLine(string error)
+    {
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        return lines[0].TrimEnd('\r');
+    }
+
+    [Theory]
+    [InlineData(new[] { "pretrain", "--steps", "abc" }, "hfedmoe pretrain: --steps expects a whole number >= 1; got 'abc'")]
+    [InlineData(new[] { "pretrain", "--steps", "0" }, "hfedmoe pretrain: --steps expects a whole number >= 1; got '0'")]
+    [InlineData(new[] { "pretrain", "--attention", "maybe" }, "hfedmoe pretrain: --attention must be one of off, on; got 'maybe'")]
+    [InlineData(new[] { "pretrain", "--objective", "mlm" }, "hfedmoe pretrain: --objective must be one of cooccurrence, masked; got 'mlm'")]
+    [InlineData(new[] { "pretrain", "--lr", "-1" }, "hfedmoe pretrain: --lr expects a number > 0 and <= 1; got '-1'")]
+    [InlineData(new[] { "pretrain", "--progress", "fancy" }, "hfedmoe pretrain: --progress must be one of auto, bar, plain; got 'fancy'")]
+    [InlineData(new[] { "pretrian" }, "hfedmoe: unknown command 'pretrian'; valid commands: pretrain")]
+    [InlineData(new string[0], "hfedmoe: no command given; valid commands: pretrain")]
+    [InlineData(new[] { "pretrain", "--top-k", "5", "--experts", "4" }, "hfedmoe pretrain: ModelConfig.TopK is 5; expected 1..Experts (4)")]
+    public void BadCommandLines_GetOneLineNamingTheProblem_AndExitCode2(string[] args, string expected)
+    {
+        var (code, _, error) = Run(args);
+
+        Assert.Equal(2, code);
+        Assert.Equal(expected, OneLine(error));
+    }
+
+    [Fact]
+    public void UnknownOption_ListsTheValidOptions()
+    {
+        var (code, _, error) = Run("pretrain", "--stpes", "20");
+
+        Assert.Equal(2, code);
+        string line = OneLine(error);
+        Assert.StartsWith("hfedmoe pretrain: unknown option or argument '--stpes'; valid options: --steps, --batch-size, --seed, --out", line);
+    }
+
+    [Fact]
+    public void MissingValue_NamesTheOption()
+    {
+        var (code, _, error) = Run("pretrain", "--seed");
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("hfedmoe pretrain: --seed needs a value", OneLine(error));
+    }
+
+    [Fact]
+    public void Help_ListsTheOptions_AndSucceeds()
+    {
+        var (code, output, error) = Run("pretrain", "--help");
+
+        Assert.Equal(0, code);
+        Assert.Empty(error);
+        Assert.Contains("--steps", output);
+        Assert.Contains("--objective", output);
+    }
+}

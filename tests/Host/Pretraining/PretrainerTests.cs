@@ -1,0 +1,81 @@
+using HFedMoE.Host.Pretraining;
+using HFedMoE.Model.Data;
+using HFedMoE.Model.Nn;
+
+namespace HFedMoE.Host.Tests.Pretraining;
+
+public sealed class PretrainerTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "hfedmoe-ptr-" + Guid.NewGuid().ToString("N"));
+
+    public PretrainerTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static PretrainSettings Small(string objective) => new()
+    {
+        Steps = 200,
+        BatchSize = 16,
+        WarmupSteps = 10,
+        Objective = objective,
+        AnalysisSamples = 400,
+        Corpus = new CorpusConfig { PublicSize = 1000 },
+        Model = new ModelConfig { DModel = 16, Experts = 4, ExpertHidden = 16, Layers = 1 },
+    };
+
+    [Fact]
+    public void RoutingAnalysis_CountsEveryTokenOncePerChosenExpert()
+    {
+        var settings = Small("cooccurrence") with { Model = new ModelConfig { DModel = 16, Experts = 4, ExpertHidden = 16, Layers = 2, TopK = 2 } };
+        var model = new MoETransformer(settings.EffectiveModel, settings.Seed);
+        var generator = new CorpusGenerator(settings.Corpus);
+
+        var layers = Pretrainer.AnalyseRouting(model, generator, 7, 100);
+
+        Assert.Equal(2, layers.Count);
+        foreach (var report in layers)
+        {
+            Assert.Equal(100 * 32 * 2, report.Experts.Sum(e => e.RoutedTokens));
+            Assert.InRange(report.KeywordShareOfRouting, 0.11, 0.19);
+            Assert.Equal(8, report.SubTopicRoutingEntropy.Count);
+        }
+    }
+
+    [Fact]
+    public void Loss_Decreases()
+    {
+        var result = Pretrainer.Run(Small("cooccurrence") with { Steps = 120, BatchSize = 8 }, Path.Combine(_dir, "m.safetensors"));
+
+        Assert.True(result.FinalLoss < result.InitialLoss - 0.3f, $"loss {result.InitialLoss:F3} -> {result.FinalLoss:F3}");
+    }
+
+    [Fact]
+    public void Progress_IsReportedUpToTheLastStep_WithRateAndEta()
+    {
+        var seen = new List<PretrainProgress>();
+        Pretrainer.Run(Small("masked") with { Steps = 30 }, Path.Combine(_dir, "m.safetensors"), seen.Add);
+
+        Assert.Equal(30, seen[^1].Step);
+        Assert.Equal(TimeSpan.Zero, seen[^1].Remaining);
+        Assert.All(seen, p => Assert.True(p.StepsPerSecond > 0 && float.IsFinite(p.Loss)));
+        Assert.Equal(seen.Select(p => p.Step).Order(), seen.Select(p => p.Step));
+    }
+
+    [Fact]
+    public void Cancellation_StopsWithoutWritingACheckpoint()
+    {
+        using var cts = new CancellationTokenSource();
+        string path = Path.Combine(_dir, "m.safetensors");
+
+        Assert.Throws<OperationCanceledException>(() =>
+            Pretrainer.Run(Small("masked") with { Steps = 1000 }, path, p =>
+            {
+                if (p.Step >= 5)
+                {
+                    cts.Cancel();
+                }
+            }, cts.Token));
+
+        Assert.False(File.Exists(path));
+    }
+}
