@@ -7,8 +7,9 @@ namespace HFedMoE.Model.Tensors;
 /// Xᵀ. A is M×K after op, B is K×N after op, C is M×N. Leading dimensions are row strides of the
 /// arrays as stored (so a transposed A is stored K×M with lda ≥ M). As in BLAS, beta = 0 means
 /// C is write-only (NaN already in C does not propagate), and alpha = 0 or k = 0 reads neither
-/// A nor B. Cache-blocked and packed, AVX-512 micro-kernel (256-bit fallback), and split
-/// across threads for large products.
+/// A nor B. C must not overlap A or B. Cache-blocked and packed, AVX-512 micro-kernel (256-bit
+/// fallback), and split across threads for large products; results are bit-identical for any
+/// thread count (each element is summed in the same order).
 /// </summary>
 public static class Gemm
 {
