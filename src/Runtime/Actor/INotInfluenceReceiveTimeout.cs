@@ -1,0 +1,6 @@
+namespace HFedMoE.Runtime.Actor;
+
+/// <summary>Marks messages that do not reset the receiver's receive timeout.</summary>
+public interface INotInfluenceReceiveTimeout
+{
+}
