@@ -1,0 +1,202 @@
+using HFedMoE.Actors.Protocol;
+using HFedMoE.Model.Federated;
+using HFedMoE.Runtime.Actor;
+
+namespace HFedMoE.Actors.Aggregation;
+
+/// <summary>
+/// Merges the updates of one expert (MoE layer <c>layer</c>, expert <c>expert</c> within it) as
+/// they stream in, weighted by HFedMoE's w_c(e) = |D_c|·1[u_c(e) ≥ τ and trained]. The math is
+/// the Federated layer's (<see cref="UpdateValidator"/>, <see cref="StreamingAggregator"/>) over
+/// this expert's slice of the model, so the result is bit-identical to the whole-model merge in
+/// any arrival order. Protocol: <see cref="OpenRound"/> → <see cref="RoundOpened"/>;
+/// <see cref="ExpertUpdate"/> → <see cref="UpdateAck"/> or <see cref="UpdateRejected"/>;
+/// <see cref="FinalizeRound"/> → <see cref="ExpertMerged"/>; problems with a round → <see cref="Error"/>.
+/// </summary>
+public sealed class ExpertAggregator : ReceiveActor
+{
+    private readonly int _layer;
+    private readonly int _expert;
+    private readonly RoundState _state = new();
+    private int _globalId;
+
+    public ExpertAggregator(int layer, int expert)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(layer);
+        ArgumentOutOfRangeException.ThrowIfNegative(expert);
+        _layer = layer;
+        _expert = expert;
+        Receive<OpenRound>(Open);
+        Receive<ExpertUpdate>(Offer);
+        Receive<FinalizeRound>(Finalize);
+    }
+
+    /// <summary>Props on the dedicated aggregation dispatcher.</summary>
+    public static Props PropsFor(int layer, int expert) =>
+        Props.Create(() => new ExpertAggregator(layer, expert)).WithDispatcher(WorkDispatcher.Id);
+
+    private void Open(OpenRound open)
+    {
+        if (_state.CanOpen(open.Round) is { } problem)
+        {
+            Sender.Tell(new Error { Round = open.Round, ModelVersion = open.Model.Version, Reason = problem });
+            return;
+        }
+        try
+        {
+            var scope = AggregationScope.ForExpert(open.Model, _layer, _expert);
+            _state.Begin(new ScopedRound(open, scope, RouterMerge.Normalised));
+            _globalId = _layer * open.Model.Layout.ExpertsPerLayer + _expert;
+        }
+        catch (ArgumentException e)
+        {
+            Sender.Tell(new Error { Round = open.Round, ModelVersion = open.Model.Version, Reason = $"layer {_layer} expert {_expert}: {e.Message}" });
+            return;
+        }
+        Sender.Tell(new RoundOpened(open.Round, open.Model.Version));
+    }
+
+    private void Offer(ExpertUpdate update)
+    {
+        if (update.Layer != _layer || update.Expert != _expert)
+        {
+            Reject(update, $"update for layer {update.Layer} expert {update.Expert} reached the aggregator of layer {_layer} expert {_expert}");
+            return;
+        }
+        var digest = UpdateLedger.Digest(update);
+        var admission = _state.Admit(update.Round, update.ClientId, digest);
+        if (admission.IsDuplicate)
+        {
+            Ack(update, digest, duplicate: true);
+            return;
+        }
+        if (admission.Reason is { } refused)
+        {
+            Reject(update, refused);
+            return;
+        }
+        var round = _state.Open!;
+        if (Problem(update, round, out var scoped) is { } problem)
+        {
+            Reject(update, problem);
+            return;
+        }
+        var weights = new double[round.Scope.ExpertId + 1];
+        weights[round.Scope.ExpertId] = HFedMoEWeighting.ExpertWeight(round.Options, update.SampleCount, update.Usage, update.Trained);
+        if (round.Add(scoped, new ContributionWeights(0, 0, null, weights)) is { } refusedBySums)
+        {
+            Reject(update, refusedBySums);
+            return;
+        }
+        round.Ledger.Accept(update.ClientId, digest);
+        Ack(update, digest, duplicate: false);
+    }
+
+    /// <summary>Everything that keeps an update out of the sums, first problem first; else the scoped update.</summary>
+    private string? Problem(ExpertUpdate update, ScopedRound round, out SparseUpdate scoped)
+    {
+        scoped = null!;
+        if (round.ClientProblem(update.ClientId, update.SampleCount) is { } client)
+        {
+            return client;
+        }
+        var plan = round.PlanOf(update.ClientId);
+        bool assigned = plan.ExpertBudget > 0 && (plan.AssignedExperts is null || plan.AssignedExperts.Contains(_globalId));
+        if (update.Trained && !assigned)
+        {
+            return $"expert {_expert} of layer {_layer} (id {_globalId}) was not assigned to client '{update.ClientId}' in round {round.Round}";
+        }
+        if (!update.Trained && update.Tensors.Count > 0)
+        {
+            return $"the update says expert {_expert} of layer {_layer} was not trained but carries {update.Tensors.Count} tensors";
+        }
+        List<UpdateTensor> tensors;
+        try
+        {
+            tensors = TensorCodec.DecodeAll(update.Tensors);
+        }
+        catch (InvalidDataException e)
+        {
+            return e.Message;
+        }
+        int local = round.Scope.ExpertId;
+        var usage = new double[local + 1];
+        var importance = new double[local + 1];
+        usage[local] = update.Usage;
+        importance[local] = update.Importance;
+        scoped = new SparseUpdate(
+            update.ClientId, update.Round, update.ModelVersion, update.SampleCount,
+            usage, importance, new double[local + 1],
+            update.Trained ? [local] : [],
+            tensors,
+            Loss: 0);
+        return round.Validate(scoped);
+    }
+
+    private void Finalize(FinalizeRound finalize)
+    {
+        if (_state.ResultOf(finalize.Round) is { } result)
+        {
+            Sender.Tell(result);
+            return;
+        }
+        if (_state.ToFinalise(finalize.Round, finalize.ModelVersion, out var problem) is not { } round)
+        {
+            Sender.Tell(new Error { Round = finalize.Round, ModelVersion = finalize.ModelVersion, Reason = problem });
+            return;
+        }
+        AggregationOutcome outcome;
+        try
+        {
+            outcome = round.Finalise(routerDivisor: 1.0);
+        }
+        catch (InvalidOperationException e)
+        {
+            var error = new Error { Round = round.Round, ModelVersion = round.ModelVersion, Reason = $"layer {_layer} expert {_expert}: {e.Message}" };
+            _state.Finish(error);
+            Sender.Tell(error);
+            return;
+        }
+        var merged = new ExpertMerged
+        {
+            Round = round.Round,
+            ModelVersion = round.ModelVersion,
+            Layer = _layer,
+            Expert = _expert,
+            Unchanged = outcome.ExpertsMerged == 0,
+            UpdatesMerged = outcome.UpdatesMerged,
+        };
+        if (!merged.Unchanged)
+        {
+            foreach (var entry in round.Scope.Entries)
+            {
+                merged.Tensors.Add(TensorCodec.Encode(entry.Name, entry.Slice.Shape, outcome.Model.ValuesOf(entry.Name)));
+            }
+        }
+        _state.Finish(merged);
+        Sender.Tell(merged);
+    }
+
+    private void Ack(ExpertUpdate update, byte[] digest, bool duplicate) => Sender.Tell(new UpdateAck
+    {
+        Round = update.Round,
+        ModelVersion = update.ModelVersion,
+        ClientId = update.ClientId,
+        Kind = UpdateKind.Expert,
+        Layer = _layer,
+        Expert = _expert,
+        Duplicate = duplicate,
+        Digest = Google.Protobuf.ByteString.CopyFrom(digest),
+    });
+
+    private void Reject(ExpertUpdate update, string reason) => Sender.Tell(new UpdateRejected
+    {
+        Round = update.Round,
+        ModelVersion = update.ModelVersion,
+        ClientId = update.ClientId,
+        Kind = UpdateKind.Expert,
+        Layer = update.Layer,
+        Expert = update.Expert,
+        Reason = reason,
+    });
+}

@@ -1,0 +1,173 @@
+using HFedMoE.Actors.Protocol;
+using HFedMoE.Model.Federated;
+using HFedMoE.Runtime.Actor;
+
+namespace HFedMoE.Actors.Aggregation;
+
+/// <summary>
+/// Merges the router (gating) parameters of every MoE layer with HFedMoE's client weights α̃(c)
+/// (normalised a_c = Σ_{e ∈ S_c} u_c(e)·s^c(e); or the paper's unnormalised α, or per expert
+/// column, as the options say), and the shared dense parameters by |D_c|, which travel in the same
+/// <see cref="GatingUpdate"/>. The math is the Federated layer's over the non-expert slice of the
+/// model. Protocol as <see cref="ExpertAggregator"/>'s, answering <see cref="GatingMerged"/>.
+/// </summary>
+public sealed class GatingAggregator : ReceiveActor
+{
+    private readonly RoundState _state = new();
+    // S_global = ∪_c S_c over accepted updates: the divisor of the unnormalised router sum.
+    private bool[] _dominant = [];
+
+    public GatingAggregator()
+    {
+        Receive<OpenRound>(Open);
+        Receive<GatingUpdate>(Offer);
+        Receive<FinalizeRound>(Finalize);
+    }
+
+    /// <summary>Props on the dedicated aggregation dispatcher.</summary>
+    public static Props PropsFor() => Props.Create(() => new GatingAggregator()).WithDispatcher(WorkDispatcher.Id);
+
+    private void Open(OpenRound open)
+    {
+        if (_state.CanOpen(open.Round) is { } problem)
+        {
+            Sender.Tell(new Error { Round = open.Round, ModelVersion = open.Model.Version, Reason = problem });
+            return;
+        }
+        try
+        {
+            var scope = AggregationScope.ForGating(open.Model);
+            _state.Begin(new ScopedRound(open, scope, HFedMoEWeighting.RouterMergeOf(open.Options)));
+            _dominant = new bool[open.Model.Layout.ExpertCount];
+        }
+        catch (ArgumentException e)
+        {
+            Sender.Tell(new Error { Round = open.Round, ModelVersion = open.Model.Version, Reason = $"gating: {e.Message}" });
+            return;
+        }
+        Sender.Tell(new RoundOpened(open.Round, open.Model.Version));
+    }
+
+    private void Offer(GatingUpdate update)
+    {
+        var digest = UpdateLedger.Digest(update);
+        var admission = _state.Admit(update.Round, update.ClientId, digest);
+        if (admission.IsDuplicate)
+        {
+            Ack(update, digest, duplicate: true);
+            return;
+        }
+        if (admission.Reason is { } refused)
+        {
+            Reject(update, refused);
+            return;
+        }
+        var round = _state.Open!;
+        if (Problem(update, round, out var scoped) is { } problem)
+        {
+            Reject(update, problem);
+            return;
+        }
+        var weights = HFedMoEWeighting.GatingWeights(round.Options, update.SampleCount, scoped.Usage, scoped.Importance);
+        if (round.Add(scoped, weights) is { } refusedBySums)
+        {
+            Reject(update, refusedBySums);
+            return;
+        }
+        for (int e = 0; e < _dominant.Length; e++)
+        {
+            _dominant[e] |= scoped.Usage[e] >= round.Options.Tau;
+        }
+        round.Ledger.Accept(update.ClientId, digest);
+        Ack(update, digest, duplicate: false);
+    }
+
+    private static string? Problem(GatingUpdate update, ScopedRound round, out SparseUpdate scoped)
+    {
+        scoped = null!;
+        if (round.ClientProblem(update.ClientId, update.SampleCount) is { } client)
+        {
+            return client;
+        }
+        List<UpdateTensor> tensors;
+        try
+        {
+            tensors = TensorCodec.DecodeAll(update.Tensors);
+        }
+        catch (InvalidDataException e)
+        {
+            return e.Message;
+        }
+        scoped = new SparseUpdate(
+            update.ClientId, update.Round, update.ModelVersion, update.SampleCount,
+            [.. update.Usage], [.. update.Importance], new double[round.Scope.Model.Layout.ExpertCount],
+            [],
+            tensors,
+            Loss: 0);
+        return round.Validate(scoped);
+    }
+
+    private void Finalize(FinalizeRound finalize)
+    {
+        if (_state.ResultOf(finalize.Round) is { } result)
+        {
+            Sender.Tell(result);
+            return;
+        }
+        if (_state.ToFinalise(finalize.Round, finalize.ModelVersion, out var problem) is not { } round)
+        {
+            Sender.Tell(new Error { Round = finalize.Round, ModelVersion = finalize.ModelVersion, Reason = problem });
+            return;
+        }
+        AggregationOutcome outcome;
+        try
+        {
+            outcome = round.Finalise(routerDivisor: Math.Max(1, _dominant.Count(d => d)));
+        }
+        catch (InvalidOperationException e)
+        {
+            var error = new Error { Round = round.Round, ModelVersion = round.ModelVersion, Reason = $"gating: {e.Message}" };
+            _state.Finish(error);
+            Sender.Tell(error);
+            return;
+        }
+        var merged = new GatingMerged
+        {
+            Round = round.Round,
+            ModelVersion = round.ModelVersion,
+            Unchanged = outcome.UpdatesMerged == 0,
+            UpdatesMerged = outcome.UpdatesMerged,
+        };
+        if (!merged.Unchanged)
+        {
+            // Parameters no accepted update touched come out with their previous values.
+            foreach (var entry in round.Scope.Entries)
+            {
+                merged.Tensors.Add(TensorCodec.Encode(entry.Name, entry.Slice.Shape, outcome.Model.ValuesOf(entry.Name)));
+            }
+        }
+        _state.Finish(merged);
+        Sender.Tell(merged);
+    }
+
+    private static UpdateAck AckOf(GatingUpdate update, byte[] digest, bool duplicate) => new()
+    {
+        Round = update.Round,
+        ModelVersion = update.ModelVersion,
+        ClientId = update.ClientId,
+        Kind = UpdateKind.Gating,
+        Duplicate = duplicate,
+        Digest = Google.Protobuf.ByteString.CopyFrom(digest),
+    };
+
+    private void Ack(GatingUpdate update, byte[] digest, bool duplicate) => Sender.Tell(AckOf(update, digest, duplicate));
+
+    private void Reject(GatingUpdate update, string reason) => Sender.Tell(new UpdateRejected
+    {
+        Round = update.Round,
+        ModelVersion = update.ModelVersion,
+        ClientId = update.ClientId,
+        Kind = UpdateKind.Gating,
+        Reason = reason,
+    });
+}

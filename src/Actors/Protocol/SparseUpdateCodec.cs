@@ -1,0 +1,154 @@
+using HFedMoE.Model.Federated;
+
+namespace HFedMoE.Actors.Protocol;
+
+/// <summary>
+/// <see cref="SparseUpdate"/> to and from its wire forms: the whole reply as one
+/// <see cref="ClientUpdate"/> (spool, replay), or cut into the per-aggregator messages a client
+/// sends during a round (<see cref="Split"/>).
+/// </summary>
+public static class SparseUpdateCodec
+{
+    public static ClientUpdate Encode(SparseUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var m = new ClientUpdate
+        {
+            Round = update.Round,
+            ModelVersion = update.ModelVersion,
+            ClientId = update.ClientId,
+            SampleCount = update.SampleCount,
+            Loss = update.Loss,
+            LocalSteps = update.LocalSteps,
+            FailedSteps = update.FailedSteps,
+            ExpertBackwardPasses = update.ExpertBackwardPasses,
+        };
+        m.Usage.AddRange(update.Usage);
+        m.Importance.AddRange(update.Importance);
+        m.ActivationFrequency.AddRange(update.ActivationFrequency);
+        m.TrainedExperts.AddRange(update.TrainedExperts);
+        m.Tensors.AddRange(update.Tensors.Select(TensorCodec.Encode));
+        return m;
+    }
+
+    /// <exception cref="InvalidDataException">A tensor's payload does not fit its shape.</exception>
+    public static SparseUpdate Decode(ClientUpdate message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return new SparseUpdate(
+            message.ClientId,
+            message.Round,
+            message.ModelVersion,
+            message.SampleCount,
+            [.. message.Usage],
+            [.. message.Importance],
+            [.. message.ActivationFrequency],
+            [.. message.TrainedExperts],
+            TensorCodec.DecodeAll(message.Tensors),
+            message.Loss,
+            message.LocalSteps,
+            message.FailedSteps,
+            message.ExpertBackwardPasses);
+    }
+
+    /// <summary>
+    /// Cuts a reply into its round messages. Each trained expert gets an <see cref="ExpertUpdate"/>
+    /// with its tensors; with <paramref name="untrainedUsageFloor"/> set, so does each untrained
+    /// expert whose usage reaches it (no tensors: it counts with the previous value when the
+    /// strategy weighs used-but-frozen experts, see <see cref="Aggregation.HFedMoEWeighting.UntrainedUsageFloor"/>).
+    /// Router and shared tensors go in the <see cref="GatingUpdate"/>.
+    /// </summary>
+    public static RoutedUpdate Split(SparseUpdate update, ExpertLayout layout, double? untrainedUsageFloor = null)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        ArgumentNullException.ThrowIfNull(layout);
+        int experts = layout.ExpertCount;
+        if (update.Usage.Count != experts || update.Importance.Count != experts)
+        {
+            throw new ArgumentException($"update from '{update.ClientId}' has {update.Usage.Count} usage and {update.Importance.Count} importance entries; the model has {experts} experts", nameof(update));
+        }
+        var trained = new bool[experts];
+        foreach (int e in update.TrainedExperts)
+        {
+            if (e < 0 || e >= experts)
+            {
+                throw new ArgumentException($"update from '{update.ClientId}' lists trained expert {e}, outside [0, {experts})", nameof(update));
+            }
+            trained[e] = true;
+        }
+
+        var perExpert = new List<Tensor>?[experts];
+        var gating = new GatingUpdate
+        {
+            Round = update.Round,
+            ModelVersion = update.ModelVersion,
+            ClientId = update.ClientId,
+            SampleCount = update.SampleCount,
+        };
+        gating.Usage.AddRange(update.Usage);
+        gating.Importance.AddRange(update.Importance);
+        foreach (var t in update.Tensors)
+        {
+            if (!layout.TryGet(t.Name, out var entry))
+            {
+                throw new ArgumentException($"update from '{update.ClientId}' has tensor '{t.Name}', which is not in the model layout", nameof(update));
+            }
+            if (entry.Role == ParameterRole.Expert)
+            {
+                (perExpert[entry.ExpertId] ??= []).Add(TensorCodec.Encode(t));
+            }
+            else
+            {
+                gating.Tensors.Add(TensorCodec.Encode(t));
+            }
+        }
+
+        var expertUpdates = new List<ExpertUpdate>();
+        for (int e = 0; e < experts; e++)
+        {
+            bool send = trained[e] || perExpert[e] is not null || (untrainedUsageFloor is { } floor && update.Usage[e] >= floor);
+            if (!send)
+            {
+                continue;
+            }
+            var m = new ExpertUpdate
+            {
+                Round = update.Round,
+                ModelVersion = update.ModelVersion,
+                ClientId = update.ClientId,
+                Layer = e / layout.ExpertsPerLayer,
+                Expert = e % layout.ExpertsPerLayer,
+                SampleCount = update.SampleCount,
+                Usage = update.Usage[e],
+                Importance = update.Importance[e],
+                Trained = trained[e],
+            };
+            if (perExpert[e] is { } tensors)
+            {
+                m.Tensors.AddRange(tensors);
+            }
+            expertUpdates.Add(m);
+        }
+        return new RoutedUpdate(Report(update), gating, expertUpdates);
+    }
+
+    private static ClientReport Report(SparseUpdate update)
+    {
+        var r = new ClientReport
+        {
+            Round = update.Round,
+            ModelVersion = update.ModelVersion,
+            ClientId = update.ClientId,
+            SampleCount = update.SampleCount,
+            Loss = update.Loss,
+            LocalSteps = update.LocalSteps,
+            FailedSteps = update.FailedSteps,
+            ExpertBackwardPasses = update.ExpertBackwardPasses,
+        };
+        r.Usage.AddRange(update.Usage);
+        r.Importance.AddRange(update.Importance);
+        r.ActivationFrequency.AddRange(update.ActivationFrequency);
+        r.TrainedExperts.AddRange(update.TrainedExperts);
+        return r;
+    }
+}
