@@ -57,8 +57,8 @@ public sealed class ActorSystem : IDisposable
 
         _root = new ActorCell(this, rootPath, Props.Create<RootGuardianActor>(), Dispatchers.DefaultDispatcher, parent: null);
         _root.Start();
-        _userGuardian = _root.ActorOfInternal(Props.Create(() => new GuardianActor(_userStopped)), "user", allowReservedNames: true);
-        _systemGuardian = _root.ActorOfInternal(Props.Create(() => new GuardianActor(_systemStopped)), "system", allowReservedNames: true);
+        _userGuardian = _root.ActorOfInternal(Props.Create(() => new GuardianActor(_userStopped, Settings.GuardianSupervisorStrategy)), "user", allowReservedNames: true);
+        _systemGuardian = _root.ActorOfInternal(Props.Create(() => new GuardianActor(_systemStopped, Actor.SupervisorStrategy.DefaultStrategy)), "system", allowReservedNames: true);
         // A /user guardian that stops on its own (it escalated to the root) takes the system down.
         _userStopped.Task.ContinueWith(static (_, s) => ((ActorSystem)s!).Terminate(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         // Created now (not on first use) so its process-exit hook is in place from the start.

@@ -15,6 +15,7 @@ public sealed class ActorSystemSettings
         LogDeadLetters = actor.GetInt("log-dead-letters");
         LogDeadLettersDuringShutdown = actor.GetBoolean("log-dead-letters-during-shutdown");
         LogDeadLettersSuspendDuration = actor.GetTimeSpan("log-dead-letters-suspend-duration");
+        GuardianSupervisorStrategy = ParseGuardianStrategy(actor.GetString("guardian-supervisor-strategy"));
         SchedulerTickDuration = config.GetTimeSpan("hfedmoe.scheduler.tick-duration");
         SchedulerShutdownTimeout = config.GetTimeSpan("hfedmoe.scheduler.shutdown-timeout");
     }
@@ -35,9 +36,24 @@ public sealed class ActorSystemSettings
 
     public TimeSpan LogDeadLettersSuspendDuration { get; }
 
+    /// <summary>How the /user guardian handles a failing top-level actor.</summary>
+    public SupervisorStrategy GuardianSupervisorStrategy { get; }
+
     public TimeSpan SchedulerTickDuration { get; }
 
     public TimeSpan SchedulerShutdownTimeout { get; }
+
+    // Escalating from /user reaches the root guardian, which stops /user and so terminates the
+    // system: the "let it crash" choice for applications where any top-level failure is fatal.
+    private static readonly SupervisorStrategy EscalatingStrategy = new OneForOneStrategy(_ => Directive.Escalate);
+
+    internal static SupervisorStrategy ParseGuardianStrategy(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "default" => SupervisorStrategy.DefaultStrategy,
+        "stopping" => SupervisorStrategy.StoppingStrategy,
+        "escalating" => EscalatingStrategy,
+        _ => throw new ConfigurationException($"hfedmoe.actor.guardian-supervisor-strategy = '{text}' is not a strategy: expected default, stopping or escalating"),
+    };
 
     /// <summary>Accepts MEL names (Trace, Debug, Information, Warning, Error, Critical, None) and Akka's (DEBUG, INFO, WARNING, ERROR, OFF).</summary>
     internal static LogLevel ParseLogLevel(string text) => text.Trim().ToUpperInvariant() switch

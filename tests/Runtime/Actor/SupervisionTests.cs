@@ -261,6 +261,39 @@ public sealed class SupervisionTests
         Assert.IsType<Boom>(decided.Single());
     }
 
+    [Fact]
+    public void An_escalating_user_guardian_terminates_the_system_when_a_top_level_actor_fails()
+    {
+        using var sys = ActorTestSystem.Create("hfedmoe.actor.guardian-supervisor-strategy = escalating");
+        var probe = new Probe(sys);
+        var worker = sys.ActorOf(Props.Create(() => new Worker(probe.Ref, "top")));
+        probe.Expect("top:created");
+        worker.Tell("fail", null);
+        ActorTestSystem.Await(sys.WhenTerminated);
+    }
+
+    [Fact]
+    public void A_stopping_user_guardian_stops_the_failed_top_level_actor_and_keeps_the_system()
+    {
+        using var sys = ActorTestSystem.Create("hfedmoe.actor.guardian-supervisor-strategy = stopping");
+        var probe = new Probe(sys);
+        var worker = sys.ActorOf(Props.Create(() => new Worker(probe.Ref, "top")));
+        probe.Expect("top:created");
+        sys.ActorOf(Props.Create(() => new WatchAndReport(worker, probe.Ref)));
+        worker.Tell("fail", null);
+        probe.Expect("top:stopped");
+        Assert.Equal(worker, probe.Expect<Terminated>().ActorRef);
+        Assert.False(sys.WhenTerminated.IsCompleted);
+    }
+
+    [Fact]
+    public void An_unknown_guardian_strategy_is_rejected_naming_the_key_and_the_choices()
+    {
+        var e = Assert.ThrowsAny<Exception>(() => ActorTestSystem.Create("hfedmoe.actor.guardian-supervisor-strategy = crash"));
+        Assert.Contains("guardian-supervisor-strategy", e.Message, StringComparison.Ordinal);
+        Assert.Contains("default, stopping or escalating", e.Message, StringComparison.Ordinal);
+    }
+
     private sealed class FailsInConstructor : ReceiveActor
     {
         public FailsInConstructor() => throw new InvalidOperationException("ctor failed");
