@@ -75,7 +75,7 @@ internal sealed class RoundFixture
     public SparseUpdate Update(string clientId) => Updates.Single(u => u.ClientId == clientId);
 
     public RoutedUpdate Routed(SparseUpdate update) =>
-        SparseUpdateCodec.Split(update, Model.Layout, HFedMoEWeighting.UntrainedUsageFloor(Options));
+        SparseUpdateCodec.Split(update, Model.Layout, HFedMoEWeights.UntrainedUsageFloor(Options));
 
     public static SparseUpdate UpdateFor(GlobalModel model, string clientId, int samples, IReadOnlyList<int> trained, Random rng)
     {

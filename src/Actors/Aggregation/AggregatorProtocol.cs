@@ -5,7 +5,7 @@ namespace HFedMoE.Actors.Aggregation;
 /// <summary>
 /// Opens a round on an aggregator (server-local, sent by the RoundManager): the model the
 /// round trains from, the plans and profiles of its clients, the strategy options and the bounds
-/// of the exact sums (<see cref="HFedMoEWeighting.Bounds"/>). Answered by <see cref="RoundOpened"/>
+/// of the exact sums (<see cref="AggregationBounds.For"/>). Answered by <see cref="RoundOpened"/>
 /// or, if the round cannot be opened, by a <see cref="Protocol.Error"/>.
 /// </summary>
 public sealed record OpenRound(
@@ -20,7 +20,7 @@ public sealed record OpenRound(
     public static OpenRound For(int round, GlobalModel model, IReadOnlyList<TrainPlan> plans, IReadOnlyList<ClientProfile> clients, StrategyOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return new OpenRound(round, model, plans, clients, options, HFedMoEWeighting.Bounds(options, model.Layout, clients));
+        return new OpenRound(round, model, plans, clients, options, AggregationBounds.For(clients, model.Layout.Layers, routerByGatingPreference: HFedMoEWeights.RouterMergeOf(options) is not RouterMerge.PerExpertColumn && options.SparsityAwareAggregation, options.ValueBound));
     }
 }
 

@@ -82,7 +82,7 @@ public sealed class ExpertAggregator : ReceiveActor
             return;
         }
         var weights = new double[round.Scope.ExpertId + 1];
-        weights[round.Scope.ExpertId] = HFedMoEWeighting.ExpertWeight(round.Options, update.SampleCount, update.Usage, update.Trained);
+        weights[round.Scope.ExpertId] = HFedMoEWeights.ExpertWeight(round.Options, update.SampleCount, update.Usage, update.Trained);
         if (round.Add(scoped, new ContributionWeights(0, 0, null, weights)) is { } refusedBySums)
         {
             Reject(update, refusedBySums);

@@ -37,7 +37,7 @@ public sealed class GatingAggregator : ReceiveActor
         try
         {
             var scope = AggregationScope.ForGating(open.Model);
-            _state.Begin(new ScopedRound(open, scope, HFedMoEWeighting.RouterMergeOf(open.Options)));
+            _state.Begin(new ScopedRound(open, scope, HFedMoEWeights.RouterMergeOf(open.Options)));
             _dominant = new bool[open.Model.Layout.ExpertCount];
         }
         catch (ArgumentException e)
@@ -68,7 +68,9 @@ public sealed class GatingAggregator : ReceiveActor
             Reject(update, problem);
             return;
         }
-        var weights = HFedMoEWeighting.GatingWeights(round.Options, update.SampleCount, scoped.Usage, scoped.Importance);
+        // Experts have aggregators of their own: this share of the reply carries no expert weight.
+        var (router, columns) = HFedMoEWeights.RouterWeight(round.Options, update.SampleCount, scoped.Usage, scoped.Importance);
+        var weights = new ContributionWeights(update.SampleCount, router, columns, new double[scoped.Usage.Count]);
         if (round.Add(scoped, weights) is { } refusedBySums)
         {
             Reject(update, refusedBySums);

@@ -55,7 +55,7 @@ public static class SparseUpdateCodec
     /// Cuts a reply into its round messages. Each trained expert gets an <see cref="ExpertUpdate"/>
     /// with its tensors; with <paramref name="untrainedUsageFloor"/> set, so does each untrained
     /// expert whose usage reaches it (no tensors: it counts with the previous value when the
-    /// strategy weighs used-but-frozen experts, see <see cref="Aggregation.HFedMoEWeighting.UntrainedUsageFloor"/>).
+    /// strategy weighs used-but-frozen experts, see <see cref="HFedMoEWeights.UntrainedUsageFloor"/>).
     /// Router and shared tensors go in the <see cref="GatingUpdate"/>.
     /// </summary>
     public static RoutedUpdate Split(SparseUpdate update, ExpertLayout layout, double? untrainedUsageFloor = null)

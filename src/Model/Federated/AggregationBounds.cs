@@ -11,6 +11,20 @@ public sealed record AggregationBounds(
     double ExpertWeight,
     double ValueBound = 1024)
 {
+    /// <summary>
+    /// The bounds for a round over <paramref name="clients"/>: Σ|D_c| for shared and expert weights;
+    /// for a router weighted by gating preference, a_c ≤ layers + 1 per client, else Σ|D_c|.
+    /// Both the strategy and the aggregator actors size their exact sums with this, so the same
+    /// clients give the same bits on both paths.
+    /// </summary>
+    public static AggregationBounds For(IReadOnlyList<ClientProfile> clients, int layers, bool routerByGatingPreference, double valueBound)
+    {
+        ArgumentNullException.ThrowIfNull(clients);
+        double samples = clients.Sum(c => (double)c.SampleCount);
+        double router = routerByGatingPreference ? clients.Count * (layers + 1.0) : samples;
+        return new AggregationBounds(samples, router, samples, valueBound);
+    }
+
     internal void Check()
     {
         Positive(SharedWeight, nameof(SharedWeight));

@@ -72,11 +72,8 @@ public abstract class ExpertBudgetStrategy : IFederatedStrategy
         {
             throw new InvalidOperationException($"round {round} was not configured; the last configured round is {(_round < 0 ? "none" : _round)}");
         }
-        double samples = _profiles.Values.Sum(p => (double)p.SampleCount);
-        double routerBound = RouterMerge is RouterMerge.PerExpertColumn || !UsesGatingPreference
-            ? samples
-            : _profiles.Count * (_model.Layout.Layers + 1.0);
-        var bounds = new AggregationBounds(samples, routerBound, samples, Options.ValueBound);
+        bool routerByPreference = UsesGatingPreference && RouterMerge is not RouterMerge.PerExpertColumn;
+        var bounds = AggregationBounds.For([.. _profiles.Values], _model.Layout.Layers, routerByPreference, Options.ValueBound);
         return new RoundAggregation(this, _round, _model, _plans, _profiles, bounds);
     }
 

@@ -13,8 +13,7 @@ public sealed class HFedMoEStrategy(string name, StrategyOptions options) : Expe
     {
     }
 
-    protected internal override RouterMerge RouterMerge =>
-        Options.SparsityAwareAggregation ? Options.Gating : RouterMerge.Normalised;
+    protected internal override RouterMerge RouterMerge => HFedMoEWeights.RouterMergeOf(Options);
 
     protected internal override bool UsesGatingPreference => Options.SparsityAwareAggregation;
 
@@ -37,18 +36,9 @@ public sealed class HFedMoEStrategy(string name, StrategyOptions options) : Expe
         var experts = new double[n];
         for (int e = 0; e < n; e++)
         {
-            experts[e] = SparseAggregation.ExpertWeight(update.SampleCount, update.Usage[e], trained[e], Options.Tau, Options.RequireTrained);
+            experts[e] = HFedMoEWeights.ExpertWeight(Options, update.SampleCount, update.Usage[e], trained[e]);
         }
-        if (Options.Gating == RouterMerge.PerExpertColumn)
-        {
-            var columns = new double[n];
-            for (int e = 0; e < n; e++)
-            {
-                columns[e] = update.Usage[e] >= Options.Tau ? update.SampleCount : 0;
-            }
-            return new ContributionWeights(update.SampleCount, 0, columns, experts);
-        }
-        double a = SparseAggregation.GatingPreference(update.Usage, update.Importance, Options.Tau);
-        return new ContributionWeights(update.SampleCount, a, null, experts);
+        var (router, columns) = HFedMoEWeights.RouterWeight(Options, update.SampleCount, update.Usage, update.Importance);
+        return new ContributionWeights(update.SampleCount, router, columns, experts);
     }
 }
