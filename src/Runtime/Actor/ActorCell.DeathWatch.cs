@@ -100,7 +100,7 @@ internal sealed partial class ActorCell
             return null;
         }
         var message = custom ?? terminated;
-        _actor!.AroundReceive(_behavior ?? _actor.DefaultBehavior, message);
+        DeliverUnwrapped(message);
         return message;
     }
 

@@ -180,7 +180,7 @@ internal sealed partial class ActorCell : IActorContext
                 var payload = _extras?.Timers?.Accept(tick);
                 if (payload is not null)
                 {
-                    _actor!.AroundReceive(_behavior ?? _actor.DefaultBehavior, payload);
+                    DeliverUnwrapped(payload);
                 }
                 return payload;
             case ReceiveTimeoutTick rt:
@@ -188,12 +188,25 @@ internal sealed partial class ActorCell : IActorContext
                 {
                     // Re-arm first: it keeps firing while idle, and the handler may turn it off.
                     ScheduleReceiveTimeout();
-                    _actor!.AroundReceive(_behavior ?? _actor.DefaultBehavior, HFedMoE.Runtime.Actor.ReceiveTimeout.Instance);
+                    DeliverUnwrapped(HFedMoE.Runtime.Actor.ReceiveTimeout.Instance);
                 }
                 return null;
             default:
                 return null;
         }
+    }
+
+    /// <summary>
+    /// Delivers what a runtime-level envelope (death notice, timer tick, receive-timeout tick)
+    /// stands for. The current envelope is rewritten to that message first, so an actor that
+    /// stashes it (a persistent actor mid-Persist, or user code) stashes the message itself: the
+    /// wrapper's one-shot bookkeeping is already consumed and would drop it on unstash (Akka does
+    /// the same rewrite for this reason).
+    /// </summary>
+    private void DeliverUnwrapped(object message)
+    {
+        _current = _current with { Message = message };
+        _actor!.AroundReceive(_behavior ?? _actor.DefaultBehavior, message);
     }
 
     private ActorBase NewActor()

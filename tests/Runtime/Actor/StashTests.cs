@@ -87,4 +87,48 @@ public sealed class StashTests
         gate.Tell("twice", null);
         probe.Expect(nameof(IllegalActorStateException));
     }
+
+    /// <summary>
+    /// Stashes everything until "open": a death notice, a timer message and a receive timeout that
+    /// arrive while stashing must all be delivered after UnstashAll, like any other message.
+    /// </summary>
+    private sealed class StashingWatcher : ReceiveActor, IWithUnboundedStash, IWithTimers
+    {
+        public StashingWatcher(IActorRef report, IActorRef watched)
+        {
+            Context.Watch(watched);
+            Receive<string>(s => s == "open", _ =>
+            {
+                Become(() =>
+                {
+                    Receive<Terminated>(t => report.Tell(t));
+                    Receive<string>(s => report.Tell(s));
+                });
+                Stash.UnstashAll();
+            });
+            ReceiveAny(m => { Stash.Stash(); report.Tell($"stashed {m.GetType().Name}"); });
+        }
+
+        public IStash Stash { get; set; } = null!;
+
+        public ITimerScheduler Timers { get; set; } = null!;
+
+        // Timers and Stash are injected after construction.
+        protected override void PreStart() => Timers.StartSingleTimer("tick", "timer-fired", TimeSpan.Zero);
+    }
+
+    [Fact]
+    public void A_stashed_death_notice_and_timer_message_are_delivered_on_unstash()
+    {
+        using var sys = ActorTestSystem.Create();
+        var probe = new Probe(sys);
+        var watched = sys.ActorOf(Props.Create(() => new Gate(probe.Ref)));
+        var watcher = sys.ActorOf(Props.Create(() => new StashingWatcher(probe.Ref, watched)));
+        probe.Expect("stashed String");      // the zero-delay timer's message
+        sys.Stop(watched);
+        probe.Expect("stashed Terminated");
+        watcher.Tell("open", null);
+        probe.Expect("timer-fired");
+        Assert.Equal(watched, probe.Expect<Terminated>().ActorRef);
+    }
 }
