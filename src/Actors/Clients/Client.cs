@@ -1,0 +1,120 @@
+using HFedMoE.Actors.Aggregation;
+using HFedMoE.Actors.Rounds;
+using HFedMoE.Model.Data;
+using HFedMoE.Model.Federated;
+using HFedMoE.Runtime.Actor;
+using HFedMoE.Runtime.Actor.Logging;
+
+namespace HFedMoE.Actors.Clients;
+
+/// <summary>
+/// One federated client: its local data, its profile (sample count and compute budget) and a
+/// local trainer. On a <see cref="TrainRound"/> it trains the plan from the given global model
+/// and sends its update to the sender (the round manager) as <see cref="SubmitUpdate"/>.
+/// Training is CPU-bound and blocks the actor's thread: run it on the dedicated dispatcher
+/// (<see cref="Props"/> does). Until the update is acknowledged or rejected it is sent again
+/// every resend interval: delivery is at-most-once, and the round manager answers a resend of
+/// an accepted update with the same ack without counting it twice.
+/// </summary>
+public sealed class Client : ReceiveActor, IWithTimers
+{
+    /// <summary>Resend interval when none is given.</summary>
+    public static readonly TimeSpan DefaultResendInterval = TimeSpan.FromSeconds(30);
+
+    private const string ResendKey = "resend-update";
+
+    private readonly ClientProfile _profile;
+    private readonly Dataset _data;
+    private readonly LocalTrainer _trainer;
+    private readonly ILoggingAdapter _log;
+    private readonly TimeSpan _resendInterval;
+    private int _lastRound = -1;
+    private (SubmitUpdate Message, IActorRef To)? _pending;
+
+    public Client(ClientProfile profile, Dataset data, LocalTrainer trainer, TimeSpan? resendInterval = null)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(trainer);
+        if (data.Count != profile.SampleCount)
+        {
+            throw new ArgumentException($"client '{profile.ClientId}' has {data.Count} samples; its profile says {profile.SampleCount}", nameof(data));
+        }
+        _profile = profile;
+        _data = data;
+        _trainer = trainer;
+        _resendInterval = resendInterval ?? DefaultResendInterval;
+        if (_resendInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(resendInterval), _resendInterval, "resend interval must be positive");
+        }
+        _log = Context.GetLogger();
+
+        Receive<TrainRound>(Train);
+        Receive<UpdateAck>(a =>
+        {
+            _log.Debug($"'{_profile.ClientId}': update for round {a.Round} acknowledged ({a.Digest})");
+            Settle(a.Round);
+        });
+        Receive<UpdateRejected>(r =>
+        {
+            _log.Warning($"'{_profile.ClientId}': update for round {r.Round} rejected: {r.Reason}");
+            Settle(r.Round);
+        });
+        Receive<ResendUpdate>(_ =>
+        {
+            if (_pending is { } p)
+            {
+                p.To.Tell(p.Message, Self);
+            }
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Props on the dedicated dispatcher (training must not starve the thread pool).</summary>
+    public static Props Props(ClientProfile profile, Dataset data, LocalTrainer trainer, TimeSpan? resendInterval = null) =>
+        Runtime.Actor.Props.Create(() => new Client(profile, data, trainer, resendInterval)).WithDispatcher(WorkDispatcher.Id);
+
+    private void Train(TrainRound message)
+    {
+        var plan = message.Plan;
+        if (plan.ClientId != _profile.ClientId)
+        {
+            _log.Warning($"'{_profile.ClientId}' got the plan of '{plan.ClientId}' for round {plan.Round}; ignored");
+            return;
+        }
+        if (plan.Round <= _lastRound)
+        {
+            // A plan sent again (the round manager restarted) for a round already trained: resend
+            // the unanswered update, to whoever sent the plan now, rather than train again.
+            if (_pending is { } p && p.Message.Update.Round == plan.Round)
+            {
+                _pending = (p.Message, Sender);
+                Sender.Tell(p.Message, Self);
+            }
+            return;
+        }
+        var update = _trainer.Train(plan, message.Global, _data);
+        _lastRound = plan.Round;
+        var submit = new SubmitUpdate(update);
+        _pending = (submit, Sender);
+        Sender.Tell(submit, Self);
+        Timers.StartPeriodicTimer(ResendKey, ResendUpdate.Instance, _resendInterval);
+    }
+
+    /// <summary>An answer for the pending round ends the resends (an answer for an older round changes nothing).</summary>
+    private void Settle(int round)
+    {
+        if (_pending is { } p && p.Message.Update.Round == round)
+        {
+            _pending = null;
+            Timers.Cancel(ResendKey);
+        }
+    }
+
+    private sealed record ResendUpdate
+    {
+        public static ResendUpdate Instance { get; } = new();
+    }
+}

@@ -1,0 +1,519 @@
+using HFedMoE.Actors.Aggregation;
+using HFedMoE.Model.Federated;
+using HFedMoE.Runtime.Actor;
+using HFedMoE.Runtime.Persistence;
+
+namespace HFedMoE.Actors.Rounds;
+
+/// <summary>
+/// Drives rounds: plan → train → accept → merge → commit, as an event-sourced actor. Every
+/// decision is journaled before it is visible: an update is acknowledged only after its bytes
+/// are in the <see cref="UpdateSpool"/> and <see cref="UpdateAccepted"/> is persisted; a merged
+/// model is spooled before <see cref="RoundCommitted"/> names it. After a restart the journal
+/// (and a snapshot, if any) rebuilds the open round, the plans are recomputed and checked
+/// against their journaled digests, and the spooled updates are merged again; the streaming
+/// merge does not depend on arrival order, so the result is bit-identical to an uninterrupted run.
+/// </summary>
+public sealed class RoundManager : ReceivePersistentActor, IWithTimers
+{
+    public const string DefaultPersistenceId = "round-manager";
+
+    private readonly IFederatedStrategy _strategy;
+    private readonly RoundSettings _settings;
+    private readonly UpdateSpool _spool;
+    private readonly GlobalModel _initial;
+    private readonly string _persistenceId;
+    private readonly Dictionary<string, (ClientProfile Profile, IActorRef Ref)> _clients = new(StringComparer.Ordinal);
+    private readonly List<IActorRef> _subscribers = [];
+    private GlobalModel _model;
+    private string? _modelDigest;
+    private int _nextRound;
+    private OpenRound? _open;
+    private FinishedRound? _lastFinished;
+    private object? _lastOutcome;
+    private readonly IActorRef _watcher;
+
+    /// <param name="clients">Clients known from the start (they survive restarts, being part of the Props); more may join with <see cref="RegisterClient"/>.</param>
+    /// <param name="subscribers">Subscribers that survive restarts (those added with <see cref="SubscribeRounds"/> do not).</param>
+    public RoundManager(IFederatedStrategy strategy, GlobalModel initial, RoundSettings settings, UpdateSpool spool,
+        IEnumerable<RegisterClient>? clients = null, string persistenceId = DefaultPersistenceId, IEnumerable<IActorRef>? subscribers = null)
+    {
+        ArgumentNullException.ThrowIfNull(strategy);
+        ArgumentNullException.ThrowIfNull(initial);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(spool);
+        settings.Validate();
+        _strategy = strategy;
+        _settings = settings;
+        _spool = spool;
+        _initial = initial;
+        _model = initial;
+        _persistenceId = persistenceId;
+        foreach (var c in clients ?? [])
+        {
+            _clients[c.Profile.ClientId] = (c.Profile, c.Client);
+        }
+        _subscribers.AddRange(subscribers ?? []);
+        // Unnamed: after a restart the previous incarnation's watcher may still be stopping.
+        _watcher = Context.ActorOf(Runtime.Actor.Props.Create<ClientWatcher>());
+
+        Recover<SnapshotOffer>(o =>
+        {
+            var s = (RoundManagerSnapshot)o.Snapshot;
+            _nextRound = s.NextRound;
+            _modelDigest = s.ModelDigest;
+        });
+        Recover<RoundStarted>(e => _open = new OpenRound(e));
+        Recover<UpdateAccepted>(ApplyAccepted);
+        Recover<ClientDropped>(ApplyDropped);
+        Recover<DeadlineExtended>(e => _open!.Extensions = e.Extension);
+        Recover<RoundCommitted>(e =>
+        {
+            _modelDigest = e.ModelDigest;
+            _lastOutcome = e;
+            Finish(e.Round);
+        });
+        Recover<RoundClosedIncomplete>(e =>
+        {
+            _lastOutcome = e;
+            Finish(e.Round);
+        });
+        Recover<RecoveryCompleted>(_ => Resume());
+
+        Command<RegisterClient>(Register);
+        Command<SubscribeRounds>(s => _subscribers.Add(s.Subscriber));
+        Command<StartRound>(_ => Start());
+        Command<SubmitUpdate>(s => Submit(s.Update));
+        Command<ClientTerminated>(OnClientTerminated);
+        Command<RoundDeadline>(OnDeadline);
+        Command<CheckQuorum>(_ => CheckCompletion());
+        Command<GetRoundStatus>(_ => Sender.Tell(Status()));
+        Command<SaveSnapshotSuccess>(_ => { });
+        Command<SaveSnapshotFailure>(f => Log.Warning($"snapshot at {f.Metadata.SequenceNr} failed: {f.Cause.Message}"));
+    }
+
+    public override string PersistenceId => _persistenceId;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Props on the dedicated dispatcher: merging updates is CPU work.</summary>
+    public static Props Props(IFederatedStrategy strategy, GlobalModel initial, RoundSettings settings, UpdateSpool spool,
+        IEnumerable<RegisterClient>? clients = null, string persistenceId = DefaultPersistenceId, IEnumerable<IActorRef>? subscribers = null)
+    {
+        var list = clients?.ToArray();
+        var subs = subscribers?.ToArray();
+        return Runtime.Actor.Props.Create(() => new RoundManager(strategy, initial, settings, spool, list, persistenceId, subs))
+            .WithDispatcher(WorkDispatcher.Id);
+    }
+
+    // ------------------------------------------------------------------ recovery
+
+    private void Finish(int round)
+    {
+        _lastFinished = _open is { } o && o.Round == round ? new FinishedRound(round, o.AcceptedByClient) : new FinishedRound(round, new Dictionary<string, string>());
+        _open = null;
+        _nextRound = round + 1;
+    }
+
+    /// <summary>Rebuilds what the journal does not hold: the model, the plans and the merge of the spooled updates.</summary>
+    private void Resume()
+    {
+        if (_modelDigest is not null)
+        {
+            _model = ModelBlob.Read(_spool.Get(_modelDigest), _initial);   // Get checks the bytes against the digest
+        }
+        foreach (var (id, c) in _clients)
+        {
+            _watcher.Tell(new WatchClient(id, c.Ref), Self);
+        }
+        if (_open is { } open)
+        {
+            ResumeRound(open);
+        }
+        if (LastSequenceNr > 0)
+        {
+            object? outcome = _lastOutcome switch
+            {
+                RoundCommitted c => new RoundCompleted(c.Round, _model, c.ModelDigest, c.Metrics, c.Dropped),
+                RoundClosedIncomplete c => new RoundClosed(c.Round, c.Reason),
+                _ => null,
+            };
+            Publish(new RoundManagerRecovered(_open?.Round, _nextRound, outcome));
+        }
+    }
+
+    private void ResumeRound(OpenRound open)
+    {
+        var missing = open.Participants.Where(p => !_clients.ContainsKey(p)).ToList();
+        if (missing.Count > 0)
+        {
+            Log.Error($"round {open.Round} cannot resume: participants {string.Join(", ", missing)} are not registered any more");
+            Self.Tell(new RoundDeadline(open.Round, -1));
+            open.Unresumable = $"participants {string.Join(", ", missing)} were not registered after recovery";
+            return;
+        }
+        var plans = _strategy.ConfigureTrain(open.Round, _model, [.. open.Participants.Select(p => _clients[p].Profile)]);
+        for (int i = 0; i < plans.Count; i++)
+        {
+            if (Digests.OfPlan(plans[i]) != open.PlanDigests[i])
+            {
+                open.Unresumable = $"the recomputed plan of '{plans[i].ClientId}' differs from the journaled one (strategy or options changed)";
+                Log.Error($"round {open.Round} cannot resume: {open.Unresumable}");
+                Self.Tell(new RoundDeadline(open.Round, -1));
+                return;
+            }
+        }
+        open.Begin(plans, _strategy.BeginAggregateTrain(open.Round), _model, open.Participants.Select(p => _clients[p].Profile), _strategy.Options.ValueBound);
+        foreach (var (client, digest) in open.AcceptedInOrder)
+        {
+            var update = Digests.DeserializeUpdate(_spool.Get(digest));
+            if (open.Aggregation!.Offer(update) is { } refused)
+            {
+                // It passed validation before it was journaled, so this means the spool or the strategy changed.
+                Log.Error($"round {open.Round}: spooled update of '{client}' ({digest}) was refused on replay: {refused.Reason}");
+            }
+        }
+        // The deadline restarts in full: the time spent down is not charged to the clients.
+        StartDeadline(open);
+        // Plans again to those still owing an update: the restart may have come before the plans
+        // were sent; a client that already trained resends its update instead of training again.
+        foreach (var plan in plans.Where(p => open.IsOutstanding(p.ClientId)))
+        {
+            _clients[plan.ClientId].Ref.Tell(new TrainRound(plan, _model), Self);
+        }
+        Self.Tell(CheckQuorum.Instance);
+    }
+
+    // ------------------------------------------------------------------ commands
+
+    private void Register(RegisterClient r)
+    {
+        _clients[r.Profile.ClientId] = (r.Profile, r.Client);
+        _watcher.Tell(new WatchClient(r.Profile.ClientId, r.Client), Self);
+    }
+
+    private void Start()
+    {
+        if (_open is { } busy)
+        {
+            Sender.Tell(new RoundNotStarted($"round {busy.Round} is still open", busy.Round));
+            return;
+        }
+        if (_clients.Count < _settings.MinClients)
+        {
+            Sender.Tell(new RoundNotStarted($"round {_nextRound} needs at least {_settings.MinClients} clients; {_clients.Count} are registered"));
+            return;
+        }
+        int round = _nextRound;
+        var participants = Sample(round);
+        var plans = _strategy.ConfigureTrain(round, _model, [.. participants.Select(p => _clients[p].Profile)]);
+        var started = new RoundStarted(round, _model.Version, [.. participants], [.. plans.Select(Digests.OfPlan)]);
+        Persist(started, e =>
+        {
+            var open = new OpenRound(e);
+            open.Begin(plans, _strategy.BeginAggregateTrain(round), _model, participants.Select(p => _clients[p].Profile), _strategy.Options.ValueBound);
+            _open = open;
+            foreach (var plan in plans)
+            {
+                _clients[plan.ClientId].Ref.Tell(new TrainRound(plan, _model), Self);
+            }
+            StartDeadline(open);
+            Sender.Tell(new RoundOpened(round, _model.Version, e.Participants));
+        });
+    }
+
+    /// <summary>
+    /// max(min-clients, ⌈fraction·n⌉) clients, the lowest by a hash of (seed, round, id): the
+    /// same clients for the same seed whatever the registration order. Returned in id order.
+    /// </summary>
+    private List<string> Sample(int round)
+    {
+        int n = _clients.Count;
+        int k = Math.Min(n, Math.Max(_settings.MinClients, (int)Math.Ceiling(_settings.SampleFraction * n)));
+        return [.. _clients.Keys
+            .OrderBy(id => SampleKey(_settings.Seed, round, id)).ThenBy(id => id, StringComparer.Ordinal)
+            .Take(k)
+            .Order(StringComparer.Ordinal)];
+    }
+
+    private static ulong SampleKey(int seed, int round, string id)
+    {
+        ulong h = 0xCBF29CE484222325UL;
+        foreach (char c in id)
+        {
+            h = (h ^ c) * 0x100000001B3UL;
+        }
+        h ^= ((ulong)(uint)seed << 32) | (uint)round;
+        // SplitMix64 finaliser: spreads the bits so that close ids land far apart.
+        h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9UL;
+        h = (h ^ (h >> 27)) * 0x94D049BB133111EBUL;
+        return h ^ (h >> 31);
+    }
+
+    private void Submit(SparseUpdate update)
+    {
+        string client = update.ClientId;
+        if (_open is not { } open || update.Round != open.Round)
+        {
+            if (_lastFinished is { } last && last.Round == update.Round
+                && last.Accepted.TryGetValue(client, out var done) && done == Digests.Of(Digests.Serialize(update)))
+            {
+                // A resend of an update that was counted: the same ack again, nothing else.
+                Sender.Tell(new UpdateAck(update.Round, client, done));
+                return;
+            }
+            Sender.Tell(new UpdateRejected(update.Round, client, WrongRound(update.Round)));
+            return;
+        }
+        if (open.Unresumable is not null)
+        {
+            Sender.Tell(new UpdateRejected(open.Round, client, $"round {open.Round} is closing: {open.Unresumable}"));
+            return;
+        }
+        if (open.AcceptedByClient.TryGetValue(client, out var accepted))
+        {
+            string digest = Digests.Of(Digests.Serialize(update));
+            Sender.Tell(digest == accepted
+                ? new UpdateAck(open.Round, client, accepted)
+                : new UpdateRejected(open.Round, client, $"'{client}' already has an accepted update ({accepted}) in round {open.Round}; a different second one is refused"));
+            return;
+        }
+        if (open.Dropped.TryGetValue(client, out var why))
+        {
+            Sender.Tell(new UpdateRejected(open.Round, client, $"'{client}' was dropped from round {open.Round}: {why}"));
+            return;
+        }
+        if (open.Validate(update) is { } rejection)
+        {
+            Sender.Tell(new UpdateRejected(open.Round, client, rejection.Reason));
+            return;
+        }
+        byte[] bytes = Digests.Serialize(update);
+        string id = Digests.Of(bytes);
+        _spool.Put(id, bytes);
+        Persist(new UpdateAccepted(open.Round, client, id), e =>
+        {
+            ApplyAccepted(e);
+            if (open.Aggregation!.Offer(update) is { } refused)
+            {
+                Log.Error($"round {open.Round}: the merge refused the accepted update of '{client}': {refused.Reason}");
+            }
+            Sender.Tell(new UpdateAck(e.Round, e.ClientId, e.Digest));
+            CheckCompletion();
+        });
+    }
+
+    private string WrongRound(int round)
+    {
+        if (_open is { } open)
+        {
+            return round < open.Round
+                ? $"stale: the update is for round {round}; round {open.Round} is open"
+                : $"the update is for round {round}, which has not started; round {open.Round} is open";
+        }
+        return round < _nextRound
+            ? $"late: round {round} is already over; no round is open"
+            : $"the update is for round {round}, which has not started; no round is open";
+    }
+
+    private void OnClientTerminated(ClientTerminated t)
+    {
+        string clientId = t.ClientId;
+        if (!_clients.TryGetValue(clientId, out var current) || !current.Ref.Equals(t.Client))
+        {
+            return; // an earlier registration of this id
+        }
+        _clients.Remove(clientId);
+        if (_open is { } open && open.IsOutstanding(clientId))
+        {
+            Persist(new ClientDropped(open.Round, clientId, "the client stopped"), e =>
+            {
+                ApplyDropped(e);
+                CheckCompletion();
+            });
+        }
+    }
+
+    private void OnDeadline(RoundDeadline d)
+    {
+        if (_open is not { } open || open.Round != d.Round || (d.Extension != open.Extensions && d.Extension >= 0))
+        {
+            return; // a deadline of a round (or an extension) that is already over
+        }
+        if (open.Unresumable is not null)
+        {
+            Close(open, $"closed after recovery: {open.Unresumable}");
+            return;
+        }
+        if (open.AcceptedByClient.Count >= _settings.MinClients)
+        {
+            var late = open.Participants.Where(open.IsOutstanding).Select(p => new ClientDropped(open.Round, p, "missed the deadline")).ToList();
+            if (late.Count > 0)
+            {
+                PersistAll(late, ApplyDropped);
+            }
+            Commit(open);
+            return;
+        }
+        string shortfall = $"{open.AcceptedByClient.Count} of the {_settings.MinClients} updates needed were accepted by the deadline";
+        if (_settings.OnQuorumMissed == QuorumPolicy.Extend && open.Extensions < _settings.MaxExtensions)
+        {
+            Persist(new DeadlineExtended(open.Round, open.Extensions + 1), e =>
+            {
+                open.Extensions = e.Extension;
+                Log.Warning($"round {open.Round}: {shortfall}; deadline extended ({e.Extension} of {_settings.MaxExtensions})");
+                StartDeadline(open);
+            });
+            return;
+        }
+        Close(open, shortfall);
+    }
+
+    private void Close(OpenRound open, string reason)
+    {
+        Persist(new RoundClosedIncomplete(open.Round, reason), e =>
+        {
+            Timers.Cancel(DeadlineKey);
+            _lastOutcome = e;
+            Finish(e.Round);
+            Log.Warning($"round {e.Round} closed incomplete: {e.Reason}; the global model is unchanged (version {_model.Version})");
+            Publish(new RoundClosed(e.Round, e.Reason));
+        });
+    }
+
+    /// <summary>All participants answered (accepted or dropped) with a quorum: merge now rather than wait for the deadline.</summary>
+    private void CheckCompletion()
+    {
+        if (_open is { Unresumable: null } open && !open.Committing
+            && open.Participants.All(p => !open.IsOutstanding(p))
+            && open.AcceptedByClient.Count >= _settings.MinClients)
+        {
+            Commit(open);
+        }
+    }
+
+    private void Commit(OpenRound open)
+    {
+        open.Committing = true;
+        var failures = open.Participants
+            .Where(p => !open.AcceptedByClient.ContainsKey(p))
+            .Select(p => new ClientFailure(p, open.Dropped.TryGetValue(p, out var why) ? why : "missed the deadline"))
+            .ToList();
+        var result = open.Aggregation!.Complete(failures);
+        byte[] blob = ModelBlob.Write(result.Model);
+        string digest = Digests.Of(blob);
+        _spool.Put(digest, blob);
+        var dropped = failures.Select(f => f.ClientId).ToList();
+        Persist(new RoundCommitted(open.Round, result.Model.Version, digest, new Dictionary<string, double>(result.Metrics, StringComparer.Ordinal), [.. dropped]), e =>
+        {
+            Timers.Cancel(DeadlineKey);
+            _lastOutcome = e;
+            _model = result.Model;
+            _modelDigest = e.ModelDigest;
+            Finish(e.Round);
+            foreach (var r in result.Rejections)
+            {
+                Log.Warning($"round {e.Round}: the merge refused '{r.ClientId}': {r.Reason}");
+            }
+            Publish(new RoundCompleted(e.Round, _model, e.ModelDigest, e.Metrics, dropped));
+            if (_settings.SnapshotEvery > 0 && (e.Round + 1) % _settings.SnapshotEvery == 0)
+            {
+                SaveSnapshot(new RoundManagerSnapshot(_nextRound, _model.Version, _modelDigest));
+            }
+        });
+    }
+
+    private void Publish(object message)
+    {
+        foreach (var s in _subscribers)
+        {
+            s.Tell(message, Self);
+        }
+    }
+
+    private const string DeadlineKey = "round-deadline";
+
+    private void StartDeadline(OpenRound open) =>
+        Timers.StartSingleTimer(DeadlineKey, new RoundDeadline(open.Round, open.Extensions), _settings.Deadline);
+
+    private void ApplyAccepted(UpdateAccepted e) => _open!.Accept(e.ClientId, e.Digest);
+
+    private void ApplyDropped(ClientDropped e) => _open!.Dropped[e.ClientId] = e.Reason;
+
+    private RoundStatus Status() => new(
+        _open?.Round, _nextRound, _model,
+        _open is null ? [] : [.. _open.AcceptedInOrder.Select(a => a.ClientId)],
+        _open is null ? [] : [.. _open.Dropped.Keys.Order(StringComparer.Ordinal)],
+        _open?.Extensions ?? 0);
+
+    private sealed record CheckQuorum
+    {
+        public static CheckQuorum Instance { get; } = new();
+    }
+
+    private sealed record FinishedRound(int Round, IReadOnlyDictionary<string, string> Accepted);
+
+    /// <summary>The open round: what the journal says (participants, accepted digests, drops) plus the merge in progress.</summary>
+    private sealed class OpenRound(RoundStarted started)
+    {
+        private readonly List<(string ClientId, string Digest)> _accepted = [];
+        private UpdateValidator? _validator;
+        private Dictionary<string, int> _samples = new(StringComparer.Ordinal);
+
+        public int Round { get; } = started.Round;
+
+        public IReadOnlyList<string> Participants { get; } = started.Participants;
+
+        public string[] PlanDigests { get; } = started.PlanDigests;
+
+        public Dictionary<string, string> AcceptedByClient { get; } = new(StringComparer.Ordinal);
+
+        public IReadOnlyList<(string ClientId, string Digest)> AcceptedInOrder => _accepted;
+
+        public Dictionary<string, string> Dropped { get; } = new(StringComparer.Ordinal);
+
+        public int Extensions { get; set; }
+
+        public IRoundAggregation? Aggregation { get; private set; }
+
+        public bool Committing { get; set; }
+
+        /// <summary>Why the round cannot continue after recovery (it is closed at once), or null.</summary>
+        public string? Unresumable { get; set; }
+
+        public void Begin(IReadOnlyList<TrainPlan> plans, IRoundAggregation aggregation, GlobalModel model, IEnumerable<ClientProfile> profiles, double valueBound)
+        {
+            Aggregation = aggregation;
+            var byClient = plans.ToDictionary(p => p.ClientId, StringComparer.Ordinal);
+            _validator = new UpdateValidator(model, Round, byClient, valueBound);
+            _samples = profiles.ToDictionary(p => p.ClientId, p => p.SampleCount, StringComparer.Ordinal);
+        }
+
+        public void Accept(string client, string digest)
+        {
+            if (AcceptedByClient.TryAdd(client, digest))
+            {
+                _accepted.Add((client, digest));
+            }
+        }
+
+        public bool IsOutstanding(string client) =>
+            Participants.Contains(client) && !AcceptedByClient.ContainsKey(client) && !Dropped.ContainsKey(client);
+
+        /// <summary>Everything the merge would refuse, checked before the update is journaled (an accepted update must merge).</summary>
+        public Rejection? Validate(SparseUpdate update)
+        {
+            if (_validator is null)
+            {
+                return new Rejection(update.ClientId, $"round {Round} is not ready to accept updates");
+            }
+            if (_validator.Validate(update) is { } rejection)
+            {
+                return rejection;
+            }
+            return update.SampleCount > _samples[update.ClientId]
+                ? new Rejection(update.ClientId, $"claims {update.SampleCount} samples; its profile has {_samples[update.ClientId]}")
+                : null;
+        }
+    }
+}
