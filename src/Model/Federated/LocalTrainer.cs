@@ -11,9 +11,9 @@ namespace HFedMoE.Model.Federated;
 /// A ⊆ U with |A| ≤ budget; the backward pass and the AdamW step run with every expert outside A
 /// frozen, so a frozen expert's weights and moments do not move (optimizer state is reset each
 /// round). At the end it reports u_c(e), s^c(e), the trained set, and the sparse update.
-/// Selectors that need scores first (IB, importance, random, frequency) run the forward twice
-/// (once to score, once inside the masked forward-backward), because the model's forward and
-/// backward are one call; routing is identical in both since the parameters have not moved.
+/// Each step runs ONE forward (<see cref="MoETransformer.Loss"/>): the selector scores from its
+/// routing, then <see cref="MoETransformer.Backward"/> back-propagates that same pass with the
+/// chosen mask. A FedAvg-Naive step that fails runs no backward at all.
 /// </summary>
 public sealed class LocalTrainer
 {
@@ -65,32 +65,27 @@ public sealed class LocalTrainer
         foreach (var batch in data.Endless(plan.Local.BatchSize, (ulong)plan.Seed).Take(plan.Local.Steps))
         {
             steps++;
-            bool needScores = plan.Selector is not (ExpertSelector.AllRouted or ExpertSelector.SnipTopK);
-            if (plan.Selector == ExpertSelector.SnipTopK && saliency is null)
+            bool needScores = plan.Selector != ExpertSelector.AllRouted;
+            // SNIP's probe already ran this batch's forward (parameters unchanged since): reuse it.
+            bool probed = plan.Selector == ExpertSelector.SnipTopK && saliency is null;
+            if (probed)
             {
                 saliency = ProbeSaliency(model, batch, experts);
             }
-            float loss;
+            float loss = probed ? model.LastStep.Loss : model.Loss(batch.Tokens, batch.Size, batch.Length, batch.Labels, batch.Lengths);
+            Record(model, batch.Size, plan.Lambda, usageSum, importanceSum, tokens);
+            samplesSeen += batch.Size;
+            scoredBatches++;
+            RoutedIds(model.RoutedExperts, routed);
             int[] active;
-            if (needScores || plan.Selector == ExpertSelector.SnipTopK)
+            if (needScores)
             {
-                model.Forward(batch.Tokens, batch.Size, batch.Length, batch.Lengths);
-                Record(model, batch.Size, plan.Lambda, usageSum, importanceSum, tokens);
-                samplesSeen += batch.Size;
-                scoredBatches++;
-                RoutedIds(model.RoutedExperts, routed);
                 active = Select(plan, model, routed, saliency, random);
                 SetFrozen(frozen, active);
-                loss = model.ForwardBackward(batch.Tokens, batch.Size, batch.Length, batch.Labels, frozen, batch.Lengths);
+                model.Backward(frozen);
             }
             else
             {
-                // Every routed expert trains: one pass; the routed set is known after it.
-                loss = model.ForwardBackward(batch.Tokens, batch.Size, batch.Length, batch.Labels, null, batch.Lengths);
-                Record(model, batch.Size, plan.Lambda, usageSum, importanceSum, tokens);
-                samplesSeen += batch.Size;
-                scoredBatches++;
-                RoutedIds(model.RoutedExperts, routed);
                 active = [.. routed];
                 SetFrozen(frozen, active);
                 if (plan.FailWhenOverBudget && routed.Count > plan.ExpertBudget)
@@ -100,6 +95,8 @@ public sealed class LocalTrainer
                     onStep?.Invoke(new LocalStep(steps, routed.Count, 0, true, loss));
                     continue;
                 }
+                // Every routed expert trains (unrouted ones have no gradient either way).
+                model.Backward(null);
             }
             if (active.Length > plan.ExpertBudget)
             {
@@ -239,11 +236,13 @@ public sealed class LocalTrainer
 
     /// <summary>
     /// SNIP's probe: one unmasked backward on the round's first batch, saliency Σ|θ ⊙ ∂L/∂θ| per
-    /// expert. No optimiser step is taken, so it costs compute but trains nothing.
+    /// expert. No optimiser step is taken, so it costs compute but trains nothing. The forward's
+    /// activations stay in the model for the masked backward that follows.
     /// </summary>
     private double[] ProbeSaliency(MoETransformer model, Batch batch, int experts)
     {
-        model.ForwardBackward(batch.Tokens, batch.Size, batch.Length, batch.Labels, null, batch.Lengths);
+        model.Loss(batch.Tokens, batch.Size, batch.Length, batch.Labels, batch.Lengths);
+        model.Backward(null);
         var store = model.Parameters;
         var saliency = new double[experts];
         for (int l = 0; l < _config.Layers; l++)

@@ -33,7 +33,7 @@ public sealed class AttentionBlock
     private float[] _dln = [];
     private float[] _dqkv = [];
     private float[] _datty = [];
-    private float[] _dattScratch = []; // (2, T, T)
+    private float[] _dattScratch = []; // (threads, 2, T, T): one (T, T) pair per attention thread
 
     public AttentionBlock(ModelConfig config, int layer, ParameterStore store, GemmOptions? gemm = null)
     {
@@ -125,9 +125,9 @@ public sealed class AttentionBlock
             _capacityAtt = att;
             _att = new float[att];
         }
-        if (_dattScratch.Length < 2 * seqLen * seqLen)
+        if (_dattScratch.Length < 2 * seqLen * seqLen * _gemm.MaxThreads)
         {
-            _dattScratch = new float[2 * seqLen * seqLen];
+            _dattScratch = new float[2 * seqLen * seqLen * _gemm.MaxThreads];
         }
     }
 }

@@ -66,7 +66,6 @@ public sealed class MoELayer
     private float[] _dgate = [];  // (N·k) per assignment
     private float[] _dye = [];
     private float[] _dh = [];
-    private float[] _dhpre = [];
     private float[] _dxe = [];
     private readonly float[] _f;
     private readonly float[] _meanProb;
@@ -222,8 +221,7 @@ public sealed class MoELayer
             var ye = _ye.AsSpan(start * d, count * d);
             ExpertDispatch.Gather(xe, _ln, rows, d);
             Gemm.Multiply(false, false, count, h, d, 1f, xe, d, p.AsSpan(_w1[e], d * h), h, 0f, hpre, h, _gemm);
-            AddBias(hpre, p.AsSpan(_b1[e], h), count);
-            Gelu.Forward(hact, hpre);
+            Gelu.ForwardWithBias(hact, hpre, p.AsSpan(_b1[e], h), _gemm);
             Gemm.Multiply(false, false, count, d, h, 1f, hact, h, p.AsSpan(_w2[e], h * d), d, 0f, ye, d, _gemm);
             AddBias(ye, p.AsSpan(_b2[e], d), count);
             ExpertDispatch.Combine(output, ye, rows, _assignGate.AsSpan(start, count), d);
@@ -289,14 +287,14 @@ public sealed class MoELayer
             var hpre = _hpre.AsSpan(start * h, count * h);
             var hact = _hact.AsSpan(start * h, count * h);
             var dh = _dh.AsSpan(start * h, count * h);
-            var dhpre = _dhpre.AsSpan(start * h, count * h);
             var dxe = _dxe.AsSpan(start * d, count * d);
             // dhact = dye · W2ᵀ;  dW2 += hactᵀ · dye;  db2 += Σ dye
             Gemm.Multiply(false, true, count, h, d, 1f, dye, d, p.AsSpan(_w2[e], h * d), d, 0f, dh, h, _gemm);
             Gemm.Multiply(true, false, h, d, count, 1f, hact, h, dye, d, 1f, g.AsSpan(_w2[e], h * d), d, _gemm);
             AddColumnSums(g.AsSpan(_b2[e], d), dye, count);
-            dhpre.Clear();
-            Gelu.Backward(dhpre, hpre, dh);
+            // dhpre overwrites dhact in place: one buffer fewer to clear and stream through.
+            Gelu.BackwardOverwrite(dh, hpre, dh, _gemm);
+            var dhpre = dh;
             // dW1 += xeᵀ · dhpre;  db1 += Σ dhpre;  dxe = dhpre · W1ᵀ, scattered back to token rows
             Gemm.Multiply(true, false, d, h, count, 1f, xe, d, dhpre, h, 1f, g.AsSpan(_w1[e], d * h), h, _gemm);
             AddColumnSums(g.AsSpan(_b1[e], h), dhpre, count);
@@ -382,7 +380,6 @@ public sealed class MoELayer
         _dgate = new float[n * k];
         _dye = new float[n * k * d];
         _dh = new float[n * k * h];
-        _dhpre = new float[n * k * h];
         _dxe = new float[n * k * d];
     }
 

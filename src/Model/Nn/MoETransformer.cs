@@ -14,6 +14,12 @@ namespace HFedMoE.Model.Nn;
 /// (empty lengths = all valid); padding tokens are not routed, not attended to and not pooled.
 /// <c>ForwardBackward*</c> overwrites <see cref="ParameterStore.Grads"/> with the gradient of
 /// the task loss plus the auxiliary router losses.
+///
+/// Training can also be split: <see cref="Loss"/> (or <see cref="MaskedTokenLoss"/>) runs the
+/// forward and keeps its activations, so the caller can read the routing
+/// (<see cref="SampleGateProbabilities"/>, <see cref="RoutedExperts"/>) and choose which experts
+/// to freeze before <see cref="Backward"/> back-propagates that same pass. Routing never depends
+/// on the mask, so Loss + Backward(mask) is bit-identical to ForwardBackward(mask).
 /// </summary>
 public sealed class MoETransformer
 {
@@ -57,6 +63,18 @@ public sealed class MoETransformer
     private float[] _lmLogits = [];  // (M, V), reused for dlogits in backward
     private float[] _lmProbs = [];   // (M, V)
     private float[] _dLmIn = [];     // (M, d)
+    private int[] _labels = [];      // (B) labels of the pending classification loss
+    private PendingLoss _pending;
+    private float _pendingLoss;
+    private int _pendingCounted;     // rows counted by the pending loss (labels ≠ −1, or LM targets)
+
+    // Which loss the kept activations belong to, i.e. what Backward would differentiate.
+    private enum PendingLoss
+    {
+        None,
+        Classification,
+        MaskedTokens,
+    }
 
     /// <param name="gemm">Threading of the matrix products; pass <see cref="GemmOptions.SingleThreaded"/>
     /// when several models train side by side (one per core). Default: all cores.</param>
@@ -170,15 +188,47 @@ public sealed class MoETransformer
         }
     }
 
-    /// <summary>Mean classification cross-entropy, forward only (labels −1 are ignored).</summary>
+    /// <summary>
+    /// Mean classification cross-entropy of a forward pass (labels −1 are ignored). The pass's
+    /// activations are kept: <see cref="Backward"/> can follow to back-propagate this loss.
+    /// </summary>
     public float Loss(ReadOnlySpan<int> tokens, int batch, int seqLen, ReadOnlySpan<int> labels, ReadOnlySpan<int> lengths = default)
     {
         RequireLabels(labels, batch);
         ForwardTrunk(tokens, batch, seqLen, lengths);
         ForwardClassifier();
-        float loss = CrossEntropy.Forward(_probs, _logits, labels, batch, Config.Classes, out _);
+        float loss = CrossEntropy.Forward(_probs, _logits, labels, batch, Config.Classes, out int counted);
+        labels.CopyTo(_labels);
+        Arm(PendingLoss.Classification, loss, counted);
         Finish(loss);
         return loss;
+    }
+
+    /// <summary>
+    /// Back-propagates the loss of the last <see cref="Loss"/> or <see cref="MaskedTokenLoss"/>
+    /// into <see cref="ParameterStore.Grads"/> (overwritten). Experts set in
+    /// <paramref name="frozen"/> get no gradient and no backward GEMMs. May be repeated with another
+    /// mask on the same pass; any other forward call in between invalidates it.
+    /// </summary>
+    public void Backward(ExpertMask? frozen = null)
+    {
+        if (_pending == PendingLoss.None)
+        {
+            throw new InvalidOperationException("Backward needs a preceding Loss or MaskedTokenLoss call on this model (a Forward, Predict or failed call in between discards its activations)");
+        }
+        frozen?.RequireShape(Config.Layers, Config.Experts);
+        _flops.BackwardDense = 0;
+        _flops.BackwardExpert = 0;
+        if (_pending == PendingLoss.Classification)
+        {
+            BackwardClassifier();
+        }
+        else
+        {
+            BackwardLmHead();
+        }
+        BackwardTrunk(frozen);
+        Finish(_pendingLoss, backward: true, frozen);
     }
 
     /// <summary>
@@ -188,17 +238,20 @@ public sealed class MoETransformer
     /// </summary>
     public float ForwardBackward(ReadOnlySpan<int> tokens, int batch, int seqLen, ReadOnlySpan<int> labels, ExpertMask? frozen = null, ReadOnlySpan<int> lengths = default)
     {
-        RequireLabels(labels, batch);
         frozen?.RequireShape(Config.Layers, Config.Experts);
-        ForwardTrunk(tokens, batch, seqLen, lengths);
-        ForwardClassifier();
-        int c = Config.Classes, d = Config.DModel, n = batch * seqLen;
-        float loss = CrossEntropy.Forward(_probs, _logits, labels, batch, c, out int counted);
+        float loss = Loss(tokens, batch, seqLen, labels, lengths);
+        Backward(frozen);
+        return loss;
+    }
 
+    // Classification head backward: leaves ∂L/∂(final LN output) in _dA.
+    private void BackwardClassifier()
+    {
+        int batch = _batch, seqLen = _seqLen, c = Config.Classes, d = Config.DModel, n = batch * seqLen;
         Parameters.ZeroGrads();
         var g = Parameters.Grads;
         var p = Parameters.Values;
-        CrossEntropy.Backward(_dlogits, _probs, labels, batch, c, counted);
+        CrossEntropy.Backward(_dlogits, _probs, _labels.AsSpan(0, batch), batch, c, _pendingCounted);
         // head: dW += pooledᵀ · dlogits;  db += Σ dlogits;  dpooled = dlogits · Wᵀ
         Gemm.Multiply(true, false, d, c, batch, 1f, _pooled, d, _dlogits, c, 1f, g.AsSpan(_headW, d * c), c, _gemm);
         MoELayer.AddColumnSums(g.AsSpan(_headB, c), _dlogits, batch);
@@ -215,16 +268,17 @@ public sealed class MoETransformer
                 TensorPrimitives.Multiply(_dpooled.AsSpan(b * d, d), inv, dxf.Slice((b * seqLen + t) * d, d));
             }
         }
-        BackwardTrunk(frozen);
-        Finish(loss, backward: true, frozen);
-        return loss;
     }
 
-    /// <summary>Masked-token cross-entropy, forward only: targets (batch·seqLen), −1 = not predicted.</summary>
+    /// <summary>
+    /// Masked-token cross-entropy of a forward pass: targets (batch·seqLen), −1 = not predicted.
+    /// The activations are kept for a following <see cref="Backward"/>.
+    /// </summary>
     public float MaskedTokenLoss(ReadOnlySpan<int> tokens, int batch, int seqLen, ReadOnlySpan<int> targets, ReadOnlySpan<int> lengths = default)
     {
         ForwardTrunk(tokens, batch, seqLen, lengths);
-        float loss = ForwardLmHead(targets, out _);
+        float loss = ForwardLmHead(targets, out int m);
+        Arm(PendingLoss.MaskedTokens, loss, m);
         Finish(loss);
         return loss;
     }
@@ -238,10 +292,15 @@ public sealed class MoETransformer
     public float ForwardBackwardMaskedTokens(ReadOnlySpan<int> tokens, int batch, int seqLen, ReadOnlySpan<int> targets, ExpertMask? frozen = null, ReadOnlySpan<int> lengths = default)
     {
         frozen?.RequireShape(Config.Layers, Config.Experts);
-        ForwardTrunk(tokens, batch, seqLen, lengths);
-        float loss = ForwardLmHead(targets, out int m);
-        int v = Config.Vocab, d = Config.DModel, n = batch * seqLen;
+        float loss = MaskedTokenLoss(tokens, batch, seqLen, targets, lengths);
+        Backward(frozen);
+        return loss;
+    }
 
+    // LM head backward: leaves ∂L/∂(final LN output) in _dA.
+    private void BackwardLmHead()
+    {
+        int m = _pendingCounted, v = Config.Vocab, d = Config.DModel, n = _batch * _seqLen;
         Parameters.ZeroGrads();
         var g = Parameters.Grads;
         var p = Parameters.Values;
@@ -257,13 +316,18 @@ public sealed class MoETransformer
             ExpertDispatch.ScatterAdd(dxf, _dLmIn, _lmRows.AsSpan(0, m), d);
             _flops.BackwardDense += 2 * FlopCounter.Gemm(m, v, d);
         }
-        BackwardTrunk(frozen);
-        Finish(loss, backward: true, frozen);
-        return loss;
+    }
+
+    private void Arm(PendingLoss kind, float loss, int counted)
+    {
+        _pending = kind;
+        _pendingLoss = loss;
+        _pendingCounted = counted;
     }
 
     private void ForwardTrunk(ReadOnlySpan<int> tokens, int batch, int seqLen, ReadOnlySpan<int> lengths)
     {
+        _pending = PendingLoss.None;
         ValidateInput(tokens, batch, seqLen, lengths);
         EnsureCapacity(batch, seqLen);
         _flops.Reset();
@@ -514,6 +578,7 @@ public sealed class MoETransformer
         {
             _capBatch = batch;
             _validCount = new int[batch];
+            _labels = new int[batch];
             _pooled = new float[batch * d];
             _logits = new float[batch * c];
             _probs = new float[batch * c];

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using HFedMoE.Model.Nn;
+using HFedMoE.Model.Tensors;
 
 namespace HFedMoE.Model.Optim;
 
@@ -25,6 +26,8 @@ public sealed record AdamWOptions(float Beta1 = 0.9f, float Beta2 = 0.999f, floa
 /// Bias correction uses a step count per slice, so an expert that sat out some steps (masked)
 /// is corrected for the updates it actually received, not the global step. The update loop is
 /// vectorised (512-bit where available); lanes and the scalar tail compute the same formula.
+/// A step over a large store is split by whole slices across the threads the
+/// <see cref="GemmOptions"/> allow (the update is elementwise, so the bits do not depend on it).
 /// </summary>
 public sealed class AdamW : IOptimizer
 {
@@ -32,8 +35,13 @@ public sealed class AdamW : IOptimizer
     private readonly float[] _m;
     private readonly float[] _v;
     private readonly int[] _steps;
+    private readonly GemmOptions _threading;
+    private readonly SliceUpdate[] _work;   // this step's non-skipped slices
+    private readonly int[] _partStart;      // first work item of each part, and the end
 
-    public AdamW(ParameterStore store, AdamWOptions? options = null)
+    /// <param name="threading">Threads for the update (only <see cref="GemmOptions.MaxThreads"/>
+    /// is used); pass <see cref="GemmOptions.SingleThreaded"/> when several models train side by side.</param>
+    public AdamW(ParameterStore store, AdamWOptions? options = null, GemmOptions? threading = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         _options = options ?? new AdamWOptions();
@@ -42,6 +50,9 @@ public sealed class AdamW : IOptimizer
         _m = new float[store.Count];
         _v = new float[store.Count];
         _steps = new int[store.Slices.Count];
+        _threading = threading ?? GemmOptions.Default;
+        _work = new SliceUpdate[store.Slices.Count];
+        _partStart = new int[_threading.MaxThreads + 1];
     }
 
     public ParameterGroups Groups { get; }
@@ -62,7 +73,9 @@ public sealed class AdamW : IOptimizer
         }
         var store = Groups.Store;
         var slices = store.Slices;
-        float b1 = _options.Beta1, b2 = _options.Beta2, eps = _options.Epsilon;
+        float b1 = _options.Beta1, b2 = _options.Beta2;
+        int items = 0;
+        long total = 0;
         for (int i = 0; i < slices.Count; i++)
         {
             if (Groups.Skips(i, frozenExperts))
@@ -72,13 +85,80 @@ public sealed class AdamW : IOptimizer
             int t = ++_steps[i];
             float bc1 = 1f - (float)Math.Pow(b1, t);
             float bc2 = 1f - (float)Math.Pow(b2, t);
-            float decay = Groups.Decays[i] ? _options.WeightDecay : 0f;
             var s = slices[i];
-            Update(
-                store.Values.AsSpan(s.Offset, s.Length), store.Grads.AsSpan(s.Offset, s.Length),
-                _m.AsSpan(s.Offset, s.Length), _v.AsSpan(s.Offset, s.Length),
-                learningRate, b1, b2, eps, decay, 1f / bc1, 1f / MathF.Sqrt(bc2));
+            _work[items++] = new SliceUpdate(s.Offset, s.Length, Groups.Decays[i] ? _options.WeightDecay : 0f, 1f / bc1, 1f / MathF.Sqrt(bc2));
+            total += s.Length;
         }
+        RunUpdates(items, total, learningRate);
+    }
+
+    // Whole slices per part, cut where the running element count crosses each part's share.
+    private unsafe void RunUpdates(int items, long total, float learningRate)
+    {
+        const long minPerThread = 1L << 18;
+        int parts = (int)Math.Min(Math.Min(total / minPerThread, _threading.MaxThreads), Math.Min(items, WorkerPool.Shared.Workers + 1L));
+        parts = Math.Max(parts, 1);
+        int item = 0;
+        long done = 0;
+        for (int p = 0; p < parts; p++)
+        {
+            _partStart[p] = item;
+            long target = total * (p + 1) / parts;
+            while (item < items && done < target)
+            {
+                done += _work[item++].Length;
+            }
+        }
+        _partStart[parts] = items;
+        var store = Groups.Store;
+        fixed (float* w = store.Values, g = store.Grads, m = _m, v = _v)
+        fixed (SliceUpdate* work = _work)
+        fixed (int* starts = _partStart)
+        {
+            var job = new UpdateJob
+            {
+                W = w, G = g, M = m, V = v, Work = work, PartStart = starts,
+                LearningRate = learningRate, Beta1 = _options.Beta1, Beta2 = _options.Beta2, Epsilon = _options.Epsilon,
+            };
+            if (parts == 1)
+            {
+                UpdatePart(&job, 0);
+            }
+            else
+            {
+                WorkerPool.Shared.Run(parts, &UpdatePart, &job);
+            }
+        }
+    }
+
+    private static unsafe void UpdatePart(void* context, int part)
+    {
+        ref readonly var job = ref *(UpdateJob*)context;
+        for (int i = job.PartStart[part]; i < job.PartStart[part + 1]; i++)
+        {
+            var u = job.Work[i];
+            Update(
+                new Span<float>(job.W + u.Offset, u.Length), new ReadOnlySpan<float>(job.G + u.Offset, u.Length),
+                new Span<float>(job.M + u.Offset, u.Length), new Span<float>(job.V + u.Offset, u.Length),
+                job.LearningRate, job.Beta1, job.Beta2, job.Epsilon, u.Decay, u.InvBc1, u.InvSqrtBc2);
+        }
+    }
+
+    private readonly record struct SliceUpdate(int Offset, int Length, float Decay, float InvBc1, float InvSqrtBc2);
+
+    /// <summary>One step's operands, handed to the worker pool by pointer (no allocation).</summary>
+    private unsafe struct UpdateJob
+    {
+        public float* W;
+        public float* G;
+        public float* M;
+        public float* V;
+        public SliceUpdate* Work;
+        public int* PartStart;
+        public float LearningRate;
+        public float Beta1;
+        public float Beta2;
+        public float Epsilon;
     }
 
     public void ResetState()

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace HFedMoE.Model.Tensors;
@@ -48,6 +49,7 @@ public static class LayerNorm
         Shapes.RequireLength(doutput, rows * cols, "layernorm doutput");
         Shapes.RequireLength(dgamma, cols, "layernorm dgamma");
         Shapes.RequireLength(dbeta, cols, "layernorm dbeta");
+        int width = Vector<float>.Count;
         for (int r = 0; r < rows; r++)
         {
             var x = input.Slice(r * cols, cols);
@@ -55,20 +57,46 @@ public static class LayerNorm
             var dx = dinput.Slice(r * cols, cols);
             float m = mean[r];
             float s = rstd[r];
-            float meanG = 0f;
-            float meanGXhat = 0f;
-            for (int i = 0; i < cols; i++)
+            // Pass 1: Σg, Σg·x̂ and the γ/β gradients, x̂ = (x − m)·s, g = dout ⊙ γ.
+            var vm = new Vector<float>(m);
+            var vs = new Vector<float>(s);
+            var sumG = Vector<float>.Zero;
+            var sumGXhat = Vector<float>.Zero;
+            int i = 0;
+            for (; i <= cols - width; i += width)
             {
-                float xhat = (x[i] - m) * s;
-                float g = dout[i] * gamma[i];
+                var xhat = (new Vector<float>(x[i..]) - vm) * vs;
+                var dy = new Vector<float>(dout[i..]);
+                var g = dy * new Vector<float>(gamma[i..]);
+                sumG += g;
+                sumGXhat += g * xhat;
+                (new Vector<float>(dgamma[i..]) + dy * xhat).CopyTo(dgamma[i..]);
+                (new Vector<float>(dbeta[i..]) + dy).CopyTo(dbeta[i..]);
+            }
+            float meanG = Vector.Sum(sumG);
+            float meanGXhat = Vector.Sum(sumGXhat);
+            for (int j = i; j < cols; j++)
+            {
+                float xhat = (x[j] - m) * s;
+                float g = dout[j] * gamma[j];
                 meanG += g;
                 meanGXhat += g * xhat;
-                dgamma[i] += dout[i] * xhat;
-                dbeta[i] += dout[i];
+                dgamma[j] += dout[j] * xhat;
+                dbeta[j] += dout[j];
             }
             meanG /= cols;
             meanGXhat /= cols;
-            for (int i = 0; i < cols; i++)
+            // Pass 2: dx += s·(g − mean(g) − x̂·mean(g·x̂)).
+            var vMeanG = new Vector<float>(meanG);
+            var vMeanGXhat = new Vector<float>(meanGXhat);
+            i = 0;
+            for (; i <= cols - width; i += width)
+            {
+                var xhat = (new Vector<float>(x[i..]) - vm) * vs;
+                var g = new Vector<float>(dout[i..]) * new Vector<float>(gamma[i..]);
+                (new Vector<float>(dx[i..]) + vs * (g - vMeanG - xhat * vMeanGXhat)).CopyTo(dx[i..]);
+            }
+            for (; i < cols; i++)
             {
                 float xhat = (x[i] - m) * s;
                 float g = dout[i] * gamma[i];

@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
 
 namespace HFedMoE.Model.Tensors;
@@ -29,9 +32,41 @@ public static class Softmax
             output.Clear();
             return;
         }
-        TensorPrimitives.Subtract(input, max, output);
-        TensorPrimitives.Exp(output, output);
-        float sum = TensorPrimitives.Sum(output);
+        // One fused pass: e = exp(x − max) (see VectorExp), stored and summed.
+        ref float x0 = ref MemoryMarshal.GetReference(input);
+        ref float y0 = ref MemoryMarshal.GetReference(output);
+        int n = input.Length, i = 0;
+        float sum = 0f;
+        if (Vector512.IsHardwareAccelerated && n >= Vector512<float>.Count)
+        {
+            var vmax = Vector512.Create(max);
+            var acc = Vector512<float>.Zero;
+            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                var e = VectorExp.Exp(Vector512.LoadUnsafe(ref x0, (nuint)i) - vmax);
+                e.StoreUnsafe(ref y0, (nuint)i);
+                acc += e;
+            }
+            sum = Vector512.Sum(acc);
+        }
+        else if (Vector256.IsHardwareAccelerated && n >= Vector256<float>.Count)
+        {
+            var vmax = Vector256.Create(max);
+            var acc = Vector256<float>.Zero;
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var e = VectorExp.Exp(Vector256.LoadUnsafe(ref x0, (nuint)i) - vmax);
+                e.StoreUnsafe(ref y0, (nuint)i);
+                acc += e;
+            }
+            sum = Vector256.Sum(acc);
+        }
+        for (; i < n; i++)
+        {
+            float e = VectorExp.Exp(input[i] - max);
+            output[i] = e;
+            sum += e;
+        }
         TensorPrimitives.Multiply(output, 1f / sum, output);
     }
 
@@ -50,7 +85,13 @@ public static class Softmax
     public static void BackwardRow(Span<float> dinput, ReadOnlySpan<float> doutput, ReadOnlySpan<float> output)
     {
         float dot = TensorPrimitives.Dot(doutput, output);
-        for (int i = 0; i < dinput.Length; i++)
+        int width = Vector<float>.Count, i = 0;
+        var vdot = new Vector<float>(dot);
+        for (; i <= dinput.Length - width; i += width)
+        {
+            (new Vector<float>(dinput[i..]) + new Vector<float>(output[i..]) * (new Vector<float>(doutput[i..]) - vdot)).CopyTo(dinput[i..]);
+        }
+        for (; i < dinput.Length; i++)
         {
             dinput[i] += output[i] * (doutput[i] - dot);
         }
