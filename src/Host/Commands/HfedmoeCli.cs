@@ -17,6 +17,8 @@ internal static class HfedmoeCli
     {
         var root = new RootCommand("hfedmoe: federated fine-tuning of mixture-of-experts models under heterogeneous compute budgets");
         root.Add(PretrainCommand.Build(context));
+        root.Add(SimulateCommand.Build(context));
+        root.Add(ReplayCommand.Build(context));
         return root;
     }
 

@@ -1,0 +1,199 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using HFedMoE.Host.Pretraining;
+using HFedMoE.Host.Simulation;
+using HFedMoE.Model.Federated;
+using HFedMoE.Runtime.Actor;
+using HFedMoE.Runtime.Configuration;
+using Spectre.Console;
+
+namespace HFedMoE.Host.Commands;
+
+/// <summary>
+/// <c>hfedmoe simulate</c>: an in-process federation (actors, SQLite journal, update spool) that
+/// fine-tunes the pre-trained base model on the benchmark's clients, with the global test and
+/// rare-slice accuracy after every round.
+/// </summary>
+internal static class SimulateCommand
+{
+    public static Command Build(CliContext context)
+    {
+        var d = new SimulationSettings();
+        var config = CliOptions.Path("--config", null, $"HOCON file layered over the defaults; its {SimulationSettings.ConfigPath} section sets any option below (the command line wins)");
+        var rounds = CliOptions.Int("--rounds", d.Rounds, 1, "federated rounds");
+        var clients = CliOptions.Int("--clients", d.Clients, 1, "clients (budget tiers 4/8/16/32 assigned round-robin)");
+        var samples = CliOptions.Int("--samples-per-client", d.SamplesPerClient, 1, "training samples per client");
+        var alpha = CliOptions.Double("--alpha", d.Alpha, 0, double.PositiveInfinity, minExclusive: true, "Dirichlet concentration over topics (0.1 very skewed)");
+        var strategy = CliOptions.Choice("--strategy", d.Strategy, [.. StrategyFactory.Names], "federated strategy");
+        var seed = CliOptions.Int("--seed", d.Seed, 0, "seed of the data, the base model (when pre-trained) and the strategy");
+        var localSteps = CliOptions.Int("--local-steps", d.LocalSteps, 1, "local steps per client per round");
+        var batch = CliOptions.Int("--batch-size", d.BatchSize, 1, "local batch size");
+        var lr = CliOptions.Double("--lr", d.LearningRate, 0, 1, minExclusive: true, "local Adam learning rate");
+        var dataDir = CliOptions.Path("--data-dir", d.DataDir, "folder for the journal, spool, base checkpoint and rounds.csv/json (must not hold a run yet)");
+        var basePath = CliOptions.Path("--base", null, "pre-trained checkpoint (hfedmoe pretrain; its model shape wins over the shape options); without it the base is pre-trained first");
+        var pretrainSteps = CliOptions.Int("--pretrain-steps", d.PretrainSteps, 1, "pre-training steps when no --base is given");
+        var publicSize = CliOptions.Int("--public-size", d.PublicSize, 1, "public pre-training samples");
+        var layers = CliOptions.Int("--layers", d.Layers, 1, "MoE blocks", 64);
+        var experts = CliOptions.Int("--experts", d.Experts, 1, "experts per MoE block", 4096);
+        var topK = CliOptions.Int("--top-k", d.TopK, 1, "experts per token", 4096);
+        var dModel = CliOptions.Int("--d-model", d.DModel, 1, "model width", 65536);
+        var hidden = CliOptions.Int("--hidden", d.Hidden, 1, "expert hidden width", 65536);
+        var attention = CliOptions.Choice("--attention", d.Attention ? "on" : "off", ["off", "on"], "self-attention sub-layer in each block");
+        var heads = CliOptions.Int("--heads", d.Heads, 1, "attention heads (with --attention on)", 1024);
+        var progress = CliOptions.Choice("--progress", "auto", ["auto", "bar", "plain"], "progress display (auto: a bar on a terminal, lines otherwise)");
+
+        var command = new Command("simulate", "fine-tune the base model federatedly in one process (actors, SQLite journal) and report accuracy per round")
+        {
+            config, rounds, clients, samples, alpha, strategy, seed, localSteps, batch, lr, dataDir, basePath, pretrainSteps,
+            publicSize, layers, experts, topK, dModel, hidden, attention, heads, progress,
+        };
+        command.SetAction((parse, cancellation) =>
+        {
+            string? configFile = parse.GetValue(config);
+            Config loaded;
+            SimulationSettings s;
+            try
+            {
+                loaded = ConfigurationFactory.Load(configFile);
+                s = SimulationSettings.FromConfig(loaded);
+            }
+            catch (Exception e) when (e is ConfigurationException or FormatException or ArgumentException)
+            {
+                context.Error.WriteLine($"hfedmoe simulate: {OneLine(e.Message)}");
+                return Task.FromResult(HfedmoeCli.UsageError);
+            }
+            T Pick<T>(Option<T> option, T fromConfig) => Given(parse, option) ? parse.GetValue(option)! : fromConfig;
+            s = s with
+            {
+                Rounds = Pick(rounds, s.Rounds),
+                Clients = Pick(clients, s.Clients),
+                SamplesPerClient = Pick(samples, s.SamplesPerClient),
+                Alpha = Pick(alpha, s.Alpha),
+                Strategy = Pick(strategy, s.Strategy),
+                Seed = Pick(seed, s.Seed),
+                LocalSteps = Pick(localSteps, s.LocalSteps),
+                BatchSize = Pick(batch, s.BatchSize),
+                LearningRate = Pick(lr, s.LearningRate),
+                DataDir = Pick(dataDir, s.DataDir),
+                BasePath = Given(parse, basePath) ? parse.GetValue(basePath) : s.BasePath,
+                PretrainSteps = Pick(pretrainSteps, s.PretrainSteps),
+                PublicSize = Pick(publicSize, s.PublicSize),
+                Layers = Pick(layers, s.Layers),
+                Experts = Pick(experts, s.Experts),
+                TopK = Pick(topK, s.TopK),
+                DModel = Pick(dModel, s.DModel),
+                Hidden = Pick(hidden, s.Hidden),
+                Attention = Given(parse, attention) ? parse.GetValue(attention) == "on" : s.Attention,
+                Heads = Pick(heads, s.Heads),
+            };
+            string mode = parse.GetValue(progress)!;
+            bool bar = mode == "bar" || (mode == "auto" && context.Interactive);
+            return Task.FromResult(Execute(context, s, loaded, bar, cancellation));
+        });
+        return command;
+    }
+
+    private static bool Given<T>(ParseResult parse, Option<T> option) => parse.GetResult(option) is { Implicit: false };
+
+    private static string OneLine(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+
+    private static int Execute(CliContext context, SimulationSettings settings, Config config, bool bar, CancellationToken cancellation)
+    {
+        try
+        {
+            settings.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            context.Error.WriteLine($"hfedmoe simulate: {OneLine(e.Message)}");
+            return HfedmoeCli.UsageError;
+        }
+        if (settings.BasePath is not null && !File.Exists(settings.BasePath))
+        {
+            context.Error.WriteLine($"hfedmoe simulate: --base file '{settings.BasePath}' not found (write one with hfedmoe pretrain)");
+            return HfedmoeCli.UsageError;
+        }
+        var s = settings;
+        context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"simulate: {s.Strategy}, {s.Rounds} rounds, {s.Clients} clients × {s.SamplesPerClient} samples (α {s.Alpha}), budgets {string.Join('/', s.Budgets)}, {s.LocalSteps} local steps × batch {s.BatchSize} (lr {s.LearningRate}), d={s.DModel}, {s.Layers}×{s.Experts} experts, seed {s.Seed}, data {Path.GetFullPath(s.DataDir)}"));
+        try
+        {
+            SimulationResult result;
+            if (bar)
+            {
+                result = AnsiConsole.Progress()
+                    .AutoClear(false)
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                    .Start(ctx =>
+                    {
+                        ProgressTask? pre = null;
+                        var rounds = ctx.AddTask("rounds", autoStart: false, maxValue: s.Rounds);
+                        return Simulator.Run(s, config, line => AnsiConsole.MarkupLine(Markup.Escape(line)), p =>
+                        {
+                            pre ??= ctx.AddTask("pretrain", maxValue: p.TotalSteps);
+                            pre.Value = p.Step;
+                            pre.Description = string.Create(CultureInfo.InvariantCulture, $"pretrain {p.Step}/{p.TotalSteps} loss {p.Loss:F3}");
+                        }, (r, _) =>
+                        {
+                            rounds.StartTask();
+                            rounds.Value = r.Round + 1;
+                            rounds.Description = string.Create(CultureInfo.InvariantCulture, $"round {r.Round} ({r.Round + 1}/{s.Rounds}) acc {r.Accuracy:P1} rare {r.RareAccuracy:P1}");
+                        }, cancellation);
+                    });
+            }
+            else
+            {
+                result = Simulator.Run(s, config, context.Out.WriteLine, p =>
+                {
+                    int every = Math.Max(1, p.TotalSteps / 10);
+                    if (p.Step % every == 0 || p.Step == p.TotalSteps)
+                    {
+                        context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"pretrain step {p.Step}/{p.TotalSteps}  loss {p.Loss:F4}  ETA {PretrainCommand.Duration(p.Remaining)}"));
+                    }
+                }, (r, eta) => context.Out.WriteLine(RoundLine(r, s.Rounds, eta)), cancellation);
+            }
+            WriteSummary(context.Out, result);
+            return HfedmoeCli.Success;
+        }
+        catch (OperationCanceledException)
+        {
+            context.Error.WriteLine("hfedmoe simulate: cancelled; the rounds so far are in the data folder");
+            return HfedmoeCli.Failure;
+        }
+        catch (Exception e) when (e is ConfigurationException or ArgumentException)
+        {
+            // hfedmoe.rounds / hfedmoe.persistence settings, read when the federation starts.
+            context.Error.WriteLine($"hfedmoe simulate: {OneLine(e.Message)}");
+            return HfedmoeCli.UsageError;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or TimeoutException or AskTimeoutException)
+        {
+            context.Error.WriteLine($"hfedmoe simulate: {OneLine(e.Message)}");
+            return HfedmoeCli.Failure;
+        }
+    }
+
+    private static string RoundLine(RoundReport r, int total, TimeSpan eta) => string.Create(CultureInfo.InvariantCulture,
+        $"round {r.Round} ({r.Round + 1}/{total})  {r.Outcome}  accuracy {r.Accuracy:P1}  rare {r.RareAccuracy:P1}  accepted {r.Accepted}  dropped {r.Dropped}  {r.Seconds:F1}s  ETA {PretrainCommand.Duration(eta)}");
+
+    private static void WriteSummary(TextWriter output, SimulationResult result)
+    {
+        output.WriteLine();
+        output.WriteLine(" round | outcome           | accuracy | rare acc | accepted | dropped | seconds | model digest");
+        output.WriteLine("-------+-------------------+----------+----------+----------+---------+---------+-------------");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $" {"base",5} | {"",-17} | {result.InitialAccuracy,8:P1} | {result.InitialRareAccuracy,8:P1} | {"",8} | {"",7} | {"",7} |"));
+        foreach (var r in result.Rounds)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $" {r.Round,5} | {r.Outcome,-17} | {r.Accuracy,8:P1} | {r.RareAccuracy,8:P1} | {r.Accepted,8} | {r.Dropped,7} | {r.Seconds,7:F1} | {Short(r.ModelDigest)}"));
+        }
+        var last = result.Rounds.TakeLast(3).ToList();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"final accuracy {result.Final.Accuracy:P2} (rare {result.Final.RareAccuracy:P2}); mean of last {last.Count}: {last.Average(r => r.Accuracy):P2} (rare {last.Average(r => r.RareAccuracy):P2}); model {result.Final.ModelDigest}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"elapsed {PretrainCommand.Duration(result.Elapsed)}; metrics in {result.CsvPath} and {result.JsonPath}"));
+    }
+
+    private static string Short(string digest) => digest.Length > 12 ? digest[..12] : digest;
+}

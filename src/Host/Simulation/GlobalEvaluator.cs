@@ -1,0 +1,45 @@
+using HFedMoE.Model.Data;
+using HFedMoE.Model.Federated;
+using HFedMoE.Model.Nn;
+
+namespace HFedMoE.Host.Simulation;
+
+/// <summary>
+/// Server-side accuracy of a global model on a fixed test set. Owns one model instance, so it is
+/// used from one thread at a time.
+/// </summary>
+internal sealed class GlobalEvaluator
+{
+    private const int BatchSize = 128;
+    private readonly MoETransformer _model;
+    private readonly Dataset _data;
+    private readonly int[] _predictions;
+
+    public GlobalEvaluator(ModelConfig config, IReadOnlyList<Sample> samples)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        _model = new MoETransformer(config, seed: 0);
+        _data = new Dataset(samples);
+        _predictions = new int[BatchSize];
+    }
+
+    public double Accuracy(GlobalModel global)
+    {
+        ArgumentNullException.ThrowIfNull(global);
+        if (_data.Count == 0)
+        {
+            return double.NaN;
+        }
+        global.CopyTo(_model.Parameters);
+        long correct = 0;
+        foreach (var batch in _data.InOrder(BatchSize))
+        {
+            _model.Predict(batch.Tokens, batch.Size, batch.Length, _predictions, batch.Lengths);
+            for (int i = 0; i < batch.Size; i++)
+            {
+                correct += _predictions[i] == batch.Labels[i] ? 1 : 0;
+            }
+        }
+        return (double)correct / _data.Count;
+    }
+}
