@@ -99,8 +99,10 @@ public sealed class Client : ReceiveActor, IWithTimers
         _lastRound = plan.Round;
         var submit = new SubmitUpdate(update);
         _pending = (submit, Sender);
-        Sender.Tell(submit, Self);
+        // Arm the resend before sending: whoever sees the update (a test advancing virtual time,
+        // or a fast manager) must find the resend already scheduled.
         Timers.StartPeriodicTimer(ResendKey, ResendUpdate.Instance, _resendInterval);
+        Sender.Tell(submit, Self);
     }
 
     /// <summary>An answer for the pending round ends the resends (an answer for an older round changes nothing).</summary>

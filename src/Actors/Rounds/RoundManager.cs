@@ -213,11 +213,13 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
             var open = new OpenRound(e);
             open.Begin(plans, _strategy.BeginAggregateTrain(round), _model, participants.Select(p => _clients[p].Profile), _strategy.Options.ValueBound);
             _open = open;
+            // The deadline is armed before any plan leaves, so a participant (or a test advancing
+            // virtual time) that sees its plan always finds the deadline already running.
+            StartDeadline(open);
             foreach (var plan in plans)
             {
                 _clients[plan.ClientId].Ref.Tell(new TrainRound(plan, _model), Self);
             }
-            StartDeadline(open);
             Sender.Tell(new RoundOpened(round, _model.Version, e.Participants));
         });
     }
