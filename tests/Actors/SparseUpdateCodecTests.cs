@@ -93,4 +93,11 @@ public sealed class SparseUpdateCodecTests
 
         Assert.Contains("'layers.9.bogus'", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_update_without_its_report_is_refused_clearly()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => SparseUpdateCodec.Decode(new ClientUpdate()));
+        Assert.Contains("no report", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -12,43 +12,30 @@ public static class SparseUpdateCodec
     public static ClientUpdate Encode(SparseUpdate update)
     {
         ArgumentNullException.ThrowIfNull(update);
-        var m = new ClientUpdate
-        {
-            Round = update.Round,
-            ModelVersion = update.ModelVersion,
-            ClientId = update.ClientId,
-            SampleCount = update.SampleCount,
-            Loss = update.Loss,
-            LocalSteps = update.LocalSteps,
-            FailedSteps = update.FailedSteps,
-            ExpertBackwardPasses = update.ExpertBackwardPasses,
-        };
-        m.Usage.AddRange(update.Usage);
-        m.Importance.AddRange(update.Importance);
-        m.ActivationFrequency.AddRange(update.ActivationFrequency);
-        m.TrainedExperts.AddRange(update.TrainedExperts);
+        var m = new ClientUpdate { Report = Report(update) };
         m.Tensors.AddRange(update.Tensors.Select(TensorCodec.Encode));
         return m;
     }
 
-    /// <exception cref="InvalidDataException">A tensor's payload does not fit its shape.</exception>
+    /// <exception cref="InvalidDataException">The report is missing, or a tensor's payload does not fit its shape.</exception>
     public static SparseUpdate Decode(ClientUpdate message)
     {
         ArgumentNullException.ThrowIfNull(message);
+        var r = message.Report ?? throw new InvalidDataException("client update has no report");
         return new SparseUpdate(
-            message.ClientId,
-            message.Round,
-            message.ModelVersion,
-            message.SampleCount,
-            [.. message.Usage],
-            [.. message.Importance],
-            [.. message.ActivationFrequency],
-            [.. message.TrainedExperts],
+            r.ClientId,
+            r.Round,
+            r.ModelVersion,
+            r.SampleCount,
+            [.. r.Usage],
+            [.. r.Importance],
+            [.. r.ActivationFrequency],
+            [.. r.TrainedExperts],
             TensorCodec.DecodeAll(message.Tensors),
-            message.Loss,
-            message.LocalSteps,
-            message.FailedSteps,
-            message.ExpertBackwardPasses);
+            r.Loss,
+            r.LocalSteps,
+            r.FailedSteps,
+            r.ExpertBackwardPasses);
     }
 
     /// <summary>
