@@ -133,49 +133,24 @@ public sealed class ExpertAggregator : ReceiveActor
         return round.Validate(scoped);
     }
 
-    private void Finalize(FinalizeRound finalize)
-    {
-        if (_state.ResultOf(finalize.Round) is { } result)
+    private void Finalize(FinalizeRound finalize) =>
+        Sender.Tell(_state.Finalise(finalize, $"layer {_layer} expert {_expert}", routerDivisor: 1.0, (round, outcome) =>
         {
-            Sender.Tell(result);
-            return;
-        }
-        if (_state.ToFinalise(finalize.Round, finalize.ModelVersion, out var problem) is not { } round)
-        {
-            Sender.Tell(new Error { Round = finalize.Round, ModelVersion = finalize.ModelVersion, Reason = problem });
-            return;
-        }
-        AggregationOutcome outcome;
-        try
-        {
-            outcome = round.Finalise(routerDivisor: 1.0);
-        }
-        catch (InvalidOperationException e)
-        {
-            var error = new Error { Round = round.Round, ModelVersion = round.ModelVersion, Reason = $"layer {_layer} expert {_expert}: {e.Message}" };
-            _state.Finish(error);
-            Sender.Tell(error);
-            return;
-        }
-        var merged = new ExpertMerged
-        {
-            Round = round.Round,
-            ModelVersion = round.ModelVersion,
-            Layer = _layer,
-            Expert = _expert,
-            Unchanged = outcome.ExpertsMerged == 0,
-            UpdatesMerged = outcome.UpdatesMerged,
-        };
-        if (!merged.Unchanged)
-        {
-            foreach (var entry in round.Scope.Entries)
+            var merged = new ExpertMerged
             {
-                merged.Tensors.Add(TensorCodec.Encode(entry.Name, entry.Slice.Shape, outcome.Model.ValuesOf(entry.Name)));
+                Round = round.Round,
+                ModelVersion = round.ModelVersion,
+                Layer = _layer,
+                Expert = _expert,
+                Unchanged = outcome.ExpertsMerged == 0,
+                UpdatesMerged = outcome.UpdatesMerged,
+            };
+            if (!merged.Unchanged)
+            {
+                merged.Tensors.AddRange(round.MergedTensors(outcome));
             }
-        }
-        _state.Finish(merged);
-        Sender.Tell(merged);
-    }
+            return merged;
+        }));
 
     private void Ack(ExpertUpdate update, byte[] digest, bool duplicate) => Sender.Tell(new UpdateAck
     {

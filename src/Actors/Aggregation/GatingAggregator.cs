@@ -109,48 +109,22 @@ public sealed class GatingAggregator : ReceiveActor
         return round.Validate(scoped);
     }
 
-    private void Finalize(FinalizeRound finalize)
-    {
-        if (_state.ResultOf(finalize.Round) is { } result)
+    private void Finalize(FinalizeRound finalize) =>
+        Sender.Tell(_state.Finalise(finalize, "gating", routerDivisor: Math.Max(1, _dominant.Count(d => d)), (round, outcome) =>
         {
-            Sender.Tell(result);
-            return;
-        }
-        if (_state.ToFinalise(finalize.Round, finalize.ModelVersion, out var problem) is not { } round)
-        {
-            Sender.Tell(new Error { Round = finalize.Round, ModelVersion = finalize.ModelVersion, Reason = problem });
-            return;
-        }
-        AggregationOutcome outcome;
-        try
-        {
-            outcome = round.Finalise(routerDivisor: Math.Max(1, _dominant.Count(d => d)));
-        }
-        catch (InvalidOperationException e)
-        {
-            var error = new Error { Round = round.Round, ModelVersion = round.ModelVersion, Reason = $"gating: {e.Message}" };
-            _state.Finish(error);
-            Sender.Tell(error);
-            return;
-        }
-        var merged = new GatingMerged
-        {
-            Round = round.Round,
-            ModelVersion = round.ModelVersion,
-            Unchanged = outcome.UpdatesMerged == 0,
-            UpdatesMerged = outcome.UpdatesMerged,
-        };
-        if (!merged.Unchanged)
-        {
-            // Parameters no accepted update touched come out with their previous values.
-            foreach (var entry in round.Scope.Entries)
+            var merged = new GatingMerged
             {
-                merged.Tensors.Add(TensorCodec.Encode(entry.Name, entry.Slice.Shape, outcome.Model.ValuesOf(entry.Name)));
+                Round = round.Round,
+                ModelVersion = round.ModelVersion,
+                Unchanged = outcome.UpdatesMerged == 0,
+                UpdatesMerged = outcome.UpdatesMerged,
+            };
+            if (!merged.Unchanged)
+            {
+                merged.Tensors.AddRange(round.MergedTensors(outcome));
             }
-        }
-        _state.Finish(merged);
-        Sender.Tell(merged);
-    }
+            return merged;
+        }));
 
     private static UpdateAck AckOf(GatingUpdate update, byte[] digest, bool duplicate) => new()
     {

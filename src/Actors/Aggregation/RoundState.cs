@@ -1,4 +1,6 @@
 using Google.Protobuf;
+using HFedMoE.Actors.Protocol;
+using HFedMoE.Model.Federated;
 
 namespace HFedMoE.Actors.Aggregation;
 
@@ -28,8 +30,41 @@ internal sealed class RoundState
 
     public void Begin(ScopedRound round) => Open = round;
 
+    /// <summary>
+    /// The answer to <paramref name="finalize"/>, the same every time it is asked: the cached answer
+    /// for the last finalised round; an <see cref="Error"/> for a round that is not open at that model
+    /// version; else the round is merged (a merge that fails becomes the round's answer, as an
+    /// <see cref="Error"/> prefixed with <paramref name="who"/>) and <paramref name="resultOf"/>'s
+    /// message is cached as the answer.
+    /// </summary>
+    public IMessage Finalise(FinalizeRound finalize, string who, double routerDivisor, Func<ScopedRound, AggregationOutcome, IMessage> resultOf)
+    {
+        if (ResultOf(finalize.Round) is { } cached)
+        {
+            return cached;
+        }
+        if (ToFinalise(finalize.Round, finalize.ModelVersion, out var problem) is not { } round)
+        {
+            return new Error { Round = finalize.Round, ModelVersion = finalize.ModelVersion, Reason = problem };
+        }
+        AggregationOutcome outcome;
+        try
+        {
+            outcome = round.Finalise(routerDivisor);
+        }
+        catch (InvalidOperationException e)
+        {
+            var error = new Error { Round = round.Round, ModelVersion = round.ModelVersion, Reason = $"{who}: {e.Message}" };
+            Finish(error);
+            return error;
+        }
+        var result = resultOf(round, outcome);
+        Finish(result);
+        return result;
+    }
+
     /// <summary>The open round if it is <paramref name="round"/> at <paramref name="modelVersion"/>; else null and why.</summary>
-    public ScopedRound? ToFinalise(int round, int modelVersion, out string? problem)
+    private ScopedRound? ToFinalise(int round, int modelVersion, out string? problem)
     {
         if (Open is { } open && open.Round == round && open.ModelVersion == modelVersion)
         {
@@ -63,7 +98,7 @@ internal sealed class RoundState
             : $"round {round} is not open; no round has been opened yet");
     }
 
-    public void Finish(IMessage result)
+    private void Finish(IMessage result)
     {
         _finalised = Open?.Ledger ?? throw new InvalidOperationException("no round is open");
         _result = result;
@@ -71,7 +106,7 @@ internal sealed class RoundState
     }
 
     /// <summary>The result the round was finalised with, if it is the last finalised round.</summary>
-    public IMessage? ResultOf(int round) => _finalised?.Round == round ? _result : null;
+    private IMessage? ResultOf(int round) => _finalised?.Round == round ? _result : null;
 
     /// <summary>
     /// An identical resend is a duplicate; a different update from a client already accepted is

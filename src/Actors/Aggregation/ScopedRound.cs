@@ -1,3 +1,4 @@
+using HFedMoE.Actors.Protocol;
 using HFedMoE.Model.Federated;
 
 namespace HFedMoE.Actors.Aggregation;
@@ -93,4 +94,8 @@ internal sealed class ScopedRound
     }
 
     public AggregationOutcome Finalise(double routerDivisor) => _aggregator.Finalise(routerDivisor);
+
+    /// <summary>This scope's parameters as merged; ones no accepted update touched keep their previous values.</summary>
+    public IEnumerable<Tensor> MergedTensors(AggregationOutcome outcome) =>
+        Scope.Entries.Select(entry => TensorCodec.Encode(entry.Name, entry.Slice.Shape, outcome.Model.ValuesOf(entry.Name)));
 }
