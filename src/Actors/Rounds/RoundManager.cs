@@ -31,7 +31,6 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
     private OpenRound? _open;
     private FinishedRound? _lastFinished;
     private object? _lastOutcome;
-    private readonly IActorRef _watcher;
 
     /// <param name="clients">Clients known from the start (they survive restarts, being part of the Props); more may join with <see cref="RegisterClient"/>.</param>
     /// <param name="subscribers">Subscribers that survive restarts (those added with <see cref="SubscribeRounds"/> do not).</param>
@@ -54,8 +53,6 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
             _clients[c.Profile.ClientId] = (c.Profile, c.Client);
         }
         _subscribers.AddRange(subscribers ?? []);
-        // Unnamed: after a restart the previous incarnation's watcher may still be stopping.
-        _watcher = Context.ActorOf(Runtime.Actor.Props.Create<ClientWatcher>());
 
         Recover<SnapshotOffer>(o =>
         {
@@ -124,7 +121,7 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
         }
         foreach (var (id, c) in _clients)
         {
-            _watcher.Tell(new WatchClient(id, c.Ref), Self);
+            Context.WatchWith(c.Ref, new ClientTerminated(id, c.Ref));
         }
         if (_open is { } open)
         {
@@ -189,7 +186,7 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
     private void Register(RegisterClient r)
     {
         _clients[r.Profile.ClientId] = (r.Profile, r.Client);
-        _watcher.Tell(new WatchClient(r.Profile.ClientId, r.Client), Self);
+        Context.WatchWith(r.Client, new ClientTerminated(r.Profile.ClientId, r.Client));
     }
 
     private void Start()
