@@ -10,7 +10,7 @@ public sealed class SparseUpdateCodecTests
     public void Client_update_round_trips_every_field_bit_exactly()
     {
         var fixture = RoundFixture.Create();
-        var update = fixture.Update("c2") with { FailedSteps = 2, ExpertBackwardPasses = 1L << 40 };
+        var update = fixture.Update("c2") with { FailedSteps = 2, ExpertBackwardPasses = 1L << 40, StartAccuracy = 0.375, LocalAccuracy = 0.5, Flops = 1L << 41 };
 
         var back = SparseUpdateCodec.Decode(ClientUpdate.Parser.ParseFrom(SparseUpdateCodec.Encode(update).ToByteArray()));
 
@@ -20,6 +20,7 @@ public sealed class SparseUpdateCodecTests
         Assert.Equal(update.ActivationFrequency, back.ActivationFrequency);
         Assert.Equal(update.TrainedExperts, back.TrainedExperts);
         Assert.Equal((update.Loss, update.LocalSteps, update.FailedSteps, update.ExpertBackwardPasses), (back.Loss, back.LocalSteps, back.FailedSteps, back.ExpertBackwardPasses));
+        Assert.Equal((update.StartAccuracy, update.LocalAccuracy, update.Flops), (back.StartAccuracy, back.LocalAccuracy, back.Flops));
         Assert.Equal(update.Tensors.Count, back.Tensors.Count);
         for (int i = 0; i < update.Tensors.Count; i++)
         {
@@ -27,6 +28,48 @@ public sealed class SparseUpdateCodecTests
             Assert.Equal(update.Tensors[i].Shape, back.Tensors[i].Shape);
             Assert.Equal(update.Tensors[i].Values.ToArray().Select(BitConverter.SingleToInt32Bits), back.Tensors[i].Values.ToArray().Select(BitConverter.SingleToInt32Bits));
         }
+    }
+
+    public static TheoryData<double, double, long> Measurements => new()
+    {
+        { 0.0, 1.0, 1L << 50 },
+        { 0.625, double.NaN, 123_456_789 },
+        // A NaN with a payload is not the default NaN: it must survive bit for bit too.
+        { BitConverter.Int64BitsToDouble(0x7FF8_0000_0000_0123), BitConverter.Int64BitsToDouble(unchecked((long)0xFFF8_0000_0000_0000)), 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Measurements))]
+    public void Accuracies_and_flops_round_trip_bit_exactly(double start, double local, long flops)
+    {
+        var update = RoundFixture.Create().Update("c1") with { StartAccuracy = start, LocalAccuracy = local, Flops = flops };
+
+        var back = SparseUpdateCodec.Decode(ClientUpdate.Parser.ParseFrom(SparseUpdateCodec.Encode(update).ToByteArray()));
+
+        Assert.Equal(BitConverter.DoubleToInt64Bits(start), BitConverter.DoubleToInt64Bits(back.StartAccuracy));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(local), BitConverter.DoubleToInt64Bits(back.LocalAccuracy));
+        Assert.Equal(flops, back.Flops);
+    }
+
+    [Fact]
+    public void A_report_without_measurements_decodes_to_nan_and_zero_and_encodes_as_before()
+    {
+        var update = RoundFixture.Create().Update("c1") with { StartAccuracy = double.NaN, LocalAccuracy = double.NaN, Flops = 0 };
+        var message = SparseUpdateCodec.Encode(update);
+
+        // What a sender from before these fields existed writes: fields 1–12 only.
+        Assert.False(message.Report.HasStartAccuracy);
+        Assert.False(message.Report.HasLocalAccuracy);
+        var old = new ClientReport(message.Report);
+        old.ClearStartAccuracy();
+        old.ClearLocalAccuracy();
+        old.Flops = 0;
+        Assert.Equal(old.ToByteArray(), message.Report.ToByteArray());
+
+        var back = SparseUpdateCodec.Decode(ClientUpdate.Parser.ParseFrom(new ClientUpdate { Report = old, Tensors = { message.Tensors } }.ToByteArray()));
+        Assert.True(double.IsNaN(back.StartAccuracy));
+        Assert.True(double.IsNaN(back.LocalAccuracy));
+        Assert.Equal(0, back.Flops);
     }
 
     [Fact]

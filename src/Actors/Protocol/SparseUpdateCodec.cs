@@ -35,7 +35,10 @@ public static class SparseUpdateCodec
             r.Loss,
             r.LocalSteps,
             r.FailedSteps,
-            r.ExpertBackwardPasses);
+            r.ExpertBackwardPasses,
+            r.HasStartAccuracy ? r.StartAccuracy : double.NaN,
+            r.HasLocalAccuracy ? r.LocalAccuracy : double.NaN,
+            r.Flops);
     }
 
     /// <summary>
@@ -119,6 +122,9 @@ public static class SparseUpdateCodec
         return new RoutedUpdate(Report(update), gating, expertUpdates);
     }
 
+    private static bool IsDefaultNaN(double value) =>
+        BitConverter.DoubleToInt64Bits(value) == BitConverter.DoubleToInt64Bits(double.NaN);
+
     private static ClientReport Report(SparseUpdate update)
     {
         var r = new ClientReport
@@ -131,7 +137,19 @@ public static class SparseUpdateCodec
             LocalSteps = update.LocalSteps,
             FailedSteps = update.FailedSteps,
             ExpertBackwardPasses = update.ExpertBackwardPasses,
+            Flops = update.Flops,
         };
+        // Unmeasured (the default NaN) stays absent, so a report without measurements encodes
+        // to the same bytes as before these fields existed; any other value, another NaN
+        // payload included, is sent bit for bit.
+        if (!IsDefaultNaN(update.StartAccuracy))
+        {
+            r.StartAccuracy = update.StartAccuracy;
+        }
+        if (!IsDefaultNaN(update.LocalAccuracy))
+        {
+            r.LocalAccuracy = update.LocalAccuracy;
+        }
         r.Usage.AddRange(update.Usage);
         r.Importance.AddRange(update.Importance);
         r.ActivationFrequency.AddRange(update.ActivationFrequency);

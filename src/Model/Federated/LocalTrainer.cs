@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using HFedMoE.Model.Data;
 using HFedMoE.Model.Nn;
 using HFedMoE.Model.Optim;
@@ -14,6 +15,13 @@ namespace HFedMoE.Model.Federated;
 /// Each step runs ONE forward (<see cref="MoETransformer.Loss"/>): the selector scores from its
 /// routing, then <see cref="MoETransformer.Backward"/> back-propagates that same pass with the
 /// chosen mask. A FedAvg-Naive step that fails runs no backward at all.
+///
+/// Also measured, for the round's metrics: the accuracy of the received model on the first
+/// batch and of the last step's starting weights on the last batch (see
+/// <see cref="BatchAccuracy"/>), and the training FLOPs of every pass that trains: each step's
+/// forward, its backward, and SNIP's probe backward. A failed FedAvg-Naive step counts its
+/// forward only (the device ran it before finding the step does not fit). Measurement passes
+/// (the accuracy forwards, <see cref="LocalTrainerOptions.UsageFromFullPass"/>) are not counted.
 /// </summary>
 public sealed class LocalTrainer
 {
@@ -57,7 +65,8 @@ public sealed class LocalTrainer
         var importanceSum = new double[experts];
         var tokens = new long[experts];
         double[]? saliency = null;
-        long samplesSeen = 0, backwardPasses = 0;
+        long samplesSeen = 0, backwardPasses = 0, flops = 0;
+        double startAccuracy = double.NaN, localAccuracy = double.NaN;
         int steps = 0, failed = 0, scoredBatches = 0;
         double lossSum = 0;
         var routed = new List<int>(experts);
@@ -65,12 +74,21 @@ public sealed class LocalTrainer
         foreach (var batch in data.Endless(plan.Local.BatchSize, (ulong)plan.Seed).Take(plan.Local.Steps))
         {
             steps++;
+            bool first = steps == 1, last = steps == plan.Local.Steps;
+            if (first || last)
+            {
+                double accuracy = BatchAccuracy(model, batch);
+                startAccuracy = first ? accuracy : startAccuracy;
+                localAccuracy = last ? accuracy : localAccuracy;
+            }
             bool needScores = plan.Selector != ExpertSelector.AllRouted;
             // SNIP's probe already ran this batch's forward (parameters unchanged since): reuse it.
             bool probed = plan.Selector == ExpertSelector.SnipTopK && saliency is null;
             if (probed)
             {
                 saliency = ProbeSaliency(model, batch, experts);
+                // The masked backward below overwrites the backward counters: keep the probe's.
+                flops += model.LastStep.BackwardFlops;
             }
             float loss = probed ? model.LastStep.Loss : model.Loss(batch.Tokens, batch.Size, batch.Length, batch.Labels, batch.Lengths);
             Record(model, batch.Size, plan.Lambda, usageSum, importanceSum, tokens);
@@ -92,6 +110,7 @@ public sealed class LocalTrainer
                 {
                     // The device would not fit this step's activated experts: the step fails.
                     failed++;
+                    flops += model.LastStep.ForwardFlops;
                     onStep?.Invoke(new LocalStep(steps, routed.Count, 0, true, loss));
                     continue;
                 }
@@ -109,6 +128,7 @@ public sealed class LocalTrainer
                 trained[e] = true;
             }
             backwardPasses += active.Length;
+            flops += model.LastStep.ForwardFlops + model.LastStep.BackwardFlops;
             lossSum += loss;
         }
 
@@ -150,7 +170,8 @@ public sealed class LocalTrainer
             usage, importance, frequency, trainedIds,
             Tensors(store, global.Layout, trained, hiddenKept, adam.Groups),
             ok > 0 ? lossSum / ok : 0.0,
-            LocalSteps: steps, FailedSteps: failed, ExpertBackwardPasses: backwardPasses);
+            LocalSteps: steps, FailedSteps: failed, ExpertBackwardPasses: backwardPasses,
+            StartAccuracy: startAccuracy, LocalAccuracy: localAccuracy, Flops: flops);
     }
 
     private (MoETransformer, AdamW) ModelFor(int topK)
@@ -263,6 +284,31 @@ public sealed class LocalTrainer
             }
         }
         return saliency;
+    }
+
+    /// <summary>
+    /// Share of the batch's labelled samples whose largest logit is their label (ties: the lowest
+    /// class); NaN when no sample has a label. <see cref="MoETransformer.Loss"/> keeps its logits
+    /// private, so this runs the same forward once more on unchanged weights: the logits are
+    /// those of the step's own forward, and since a forward leaves nothing behind that the
+    /// following <see cref="MoETransformer.Loss"/> reads, training is bit-for-bit unchanged.
+    /// It costs one forward on the round's first and last steps.
+    /// </summary>
+    private static double BatchAccuracy(MoETransformer model, Batch batch)
+    {
+        var logits = model.Forward(batch.Tokens, batch.Size, batch.Length, batch.Lengths);
+        int classes = model.Config.Classes, counted = 0, correct = 0;
+        for (int b = 0; b < batch.Size; b++)
+        {
+            int label = batch.Labels[b];
+            if (label == CrossEntropy.Ignore)
+            {
+                continue;
+            }
+            counted++;
+            correct += TensorPrimitives.IndexOfMax(logits.Slice(b * classes, classes)) == label ? 1 : 0;
+        }
+        return counted == 0 ? double.NaN : (double)correct / counted;
     }
 
     private static readonly string[] ExpertParts = ["w1", "b1", "w2", "b2"];

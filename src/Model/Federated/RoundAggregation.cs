@@ -3,7 +3,8 @@ namespace HFedMoE.Model.Federated;
 /// <summary>
 /// A round's merge in progress for an <see cref="ExpertBudgetStrategy"/>: validates each reply,
 /// turns it into weights and streams it into the <see cref="StreamingAggregator"/>. Everything
-/// kept per reply is a few numbers (for metrics), never its tensors.
+/// kept per reply is a few numbers (for metrics), never its tensors. The accuracy, FLOP,
+/// simulated-time, per-tier and per-expert metrics come from <see cref="ClientRoundStatistics"/>.
 /// </summary>
 internal sealed class RoundAggregation : IRoundAggregation
 {
@@ -22,6 +23,7 @@ internal sealed class RoundAggregation : IRoundAggregation
     private readonly SortedDictionary<string, double> _routerWeights = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, (double Loss, int Samples)> _losses = new(StringComparer.Ordinal);
     private readonly bool[] _aboveTau;
+    private readonly ClientRoundStatistics _statistics;
     private long _backwardPasses;
     private long _steps;
     private long _failedSteps;
@@ -38,6 +40,7 @@ internal sealed class RoundAggregation : IRoundAggregation
         _validator = new UpdateValidator(model, round, plans, bounds.ValueBound);
         _aggregator = new StreamingAggregator(model, bounds, strategy.RouterMerge);
         _aboveTau = new bool[model.Layout.ExpertCount];
+        _statistics = new ClientRoundStatistics(profiles, strategy.Options, model.Layout.ExpertCount);
     }
 
     public Rejection? Offer(SparseUpdate update)
@@ -48,6 +51,10 @@ internal sealed class RoundAggregation : IRoundAggregation
             throw new InvalidOperationException($"round {_round} is already complete");
         }
         var rejection = _validator.ValidateMetadata(update);
+        if (rejection is null && ClientRoundStatistics.Problem(update) is { } measurements)
+        {
+            rejection = new Rejection(update.ClientId, measurements);
+        }
         if (rejection is null && !_seen.Add(update.ClientId))
         {
             rejection = new Rejection(update.ClientId, $"a second update from '{update.ClientId}' in round {_round}");
@@ -67,7 +74,7 @@ internal sealed class RoundAggregation : IRoundAggregation
         {
             // FedAvg-Naive: the device ran out of budget on too many steps; its update is lost.
             _lost.Add(new ClientFailure(update.ClientId, $"{update.FailedSteps} of {update.LocalSteps} local steps exceeded the budget of {plan.ExpertBudget} experts"));
-            CountCompute(update);
+            CountCompute(update, accepted: false);
             return null;
         }
 
@@ -80,7 +87,7 @@ internal sealed class RoundAggregation : IRoundAggregation
             _seen.Remove(update.ClientId);
             return valueRejection;
         }
-        CountCompute(update);
+        CountCompute(update, accepted: true);
         _routerWeights[update.ClientId] = weights.RouterColumns?.Sum() ?? weights.Router;
         _losses[update.ClientId] = (update.Loss, update.SampleCount);
         for (int e = 0; e < _aboveTau.Length; e++)
@@ -115,11 +122,13 @@ internal sealed class RoundAggregation : IRoundAggregation
             [RoundMetric.ExpertBackwardPasses] = _backwardPasses,
             [RoundMetric.FailedStepRate] = _steps > 0 ? (double)_failedSteps / _steps : 0,
         };
+        _statistics.WriteTo(metrics);
         return new TrainAggregate(outcome.Model, metrics, _rejections);
     }
 
-    private void CountCompute(SparseUpdate update)
+    private void CountCompute(SparseUpdate update, bool accepted)
     {
+        _statistics.Count(update, accepted);
         _steps += update.LocalSteps;
         _failedSteps += update.FailedSteps;
         _backwardPasses += update.ExpertBackwardPasses;

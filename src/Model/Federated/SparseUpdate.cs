@@ -10,6 +10,18 @@ namespace HFedMoE.Model.Federated;
 /// <paramref name="LocalSteps"/>, <paramref name="FailedSteps"/> and
 /// <paramref name="ExpertBackwardPasses"/> are compute statistics for the round's metrics.
 /// </summary>
+/// <param name="StartAccuracy">
+/// Accuracy in [0, 1] of the model the client received (after its plan's narrowing, before any
+/// weight moved) on its first local batch; NaN when not measured.
+/// </param>
+/// <param name="LocalAccuracy">
+/// Accuracy in [0, 1] on the last local step's batch, of the weights that step started from;
+/// NaN when not measured.
+/// </param>
+/// <param name="Flops">
+/// Training FLOPs (matrix products, forward and backward) summed over the local steps, as the
+/// model's per-pass counters report them; 0 when not measured.
+/// </param>
 public sealed record SparseUpdate(
     string ClientId,
     int Round,
@@ -23,4 +35,7 @@ public sealed record SparseUpdate(
     double Loss,
     int LocalSteps = 0,
     int FailedSteps = 0,
-    long ExpertBackwardPasses = 0);
+    long ExpertBackwardPasses = 0,
+    double StartAccuracy = double.NaN,
+    double LocalAccuracy = double.NaN,
+    long Flops = 0);

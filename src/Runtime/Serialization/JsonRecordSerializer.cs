@@ -15,7 +15,14 @@ public sealed class JsonRecordSerializer : ISerializer
     public const int Id = 1;
 
     private readonly ConcurrentDictionary<string, Type> _types = new(StringComparer.Ordinal);
-    private readonly JsonSerializerOptions _options = new() { IncludeFields = true };
+    // NaN and infinities are legitimate values in metrics (a round with no accepted update has
+    // no mean loss); without named literals System.Text.Json refuses to write them, and a
+    // persistent actor stops on a failed persist.
+    private readonly JsonSerializerOptions _options = new()
+    {
+        IncludeFields = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     public int Identifier => Id;
 

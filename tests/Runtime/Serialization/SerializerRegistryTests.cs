@@ -46,6 +46,16 @@ public sealed class SerializerRegistryTests
     }
 
     [Fact]
+    public void Json_records_keep_nan_and_infinities_in_metrics()
+    {
+        var metrics = new Metrics(new Dictionary<string, double> { ["loss"] = double.NaN, ["up"] = double.PositiveInfinity, ["x"] = 0.25 });
+        var back = (Metrics)_registry.Deserialize(_registry.Serialize(metrics));
+        Assert.True(double.IsNaN(back.Values["loss"]));
+        Assert.Equal(double.PositiveInfinity, back.Values["up"]);
+        Assert.Equal(0.25, back.Values["x"]);
+    }
+
+    [Fact]
     public void Unknown_protobuf_manifest_fails_naming_the_manifest()
     {
         var e = Assert.Throws<UnknownManifestException>(() => _registry.Deserialize(ProtobufSerializer.Id, "hfedmoe.NoSuchMessage", []));
@@ -94,6 +104,8 @@ public sealed class SerializerRegistryTests
     }
 
     public sealed record Sample(string Name, int Count);
+
+    public sealed record Metrics(Dictionary<string, double> Values);
 
     private sealed class FixedSerializer : ISerializer
     {
