@@ -46,7 +46,7 @@ public sealed class AggregationTests : HFedMoE.TestKit.TestKit
         }
         foreach (var (id, probe, messages) in clients)
         {
-            var acks = Enumerable.Range(0, messages.Count).Select(_ => probe.ExpectMsg<UpdateAck>()).ToList();
+            var acks = Enumerable.Range(0, messages.Count).Select(_ => probe.ExpectMsg<SliceAccepted>()).ToList();
             Assert.All(acks, a => Assert.Equal(id, a.ClientId));
             Assert.All(acks, a => Assert.False(a.Duplicate));
         }

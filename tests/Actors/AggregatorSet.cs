@@ -43,7 +43,7 @@ internal sealed class AggregatorSet
         }
         for (int i = 0; i < Experts.Count + 1; i++)
         {
-            Assert.Equal(new RoundOpened(open.Round, open.Model.Version), _kit.ExpectMsg<RoundOpened>());
+            Assert.Equal(new AggregatorReady(open.Round, open.Model.Version), _kit.ExpectMsg<AggregatorReady>());
         }
     }
 
@@ -74,15 +74,15 @@ internal sealed class AggregatorSet
         {
             (gating ? Gating : For((ExpertUpdate)m)).Tell(m, _kit.TestActor);
             var reply = _kit.ExpectMsg<object>();
-            var ack = Assert.IsType<UpdateAck>(reply);
+            var ack = Assert.IsType<SliceAccepted>(reply);
             Assert.False(ack.Duplicate);
         }
     }
 
-    public UpdateRejected SendRejected(IActorRef target, Google.Protobuf.IMessage message)
+    public SliceRejected SendRejected(IActorRef target, Google.Protobuf.IMessage message)
     {
         target.Tell(message, _kit.TestActor);
-        return Assert.IsType<UpdateRejected>(_kit.ExpectMsg<object>());
+        return Assert.IsType<SliceRejected>(_kit.ExpectMsg<object>());
     }
 
     /// <summary>Finalises every aggregator and applies their results to the previous model's values.</summary>

@@ -36,10 +36,10 @@ public sealed class RejectionTests : HFedMoE.TestKit.TestKit
         var update = TrainedBy("c2");
         var target = _set.For(update);
         target.Tell(update, TestActor);
-        var first = ExpectMsg<UpdateAck>();
+        var first = ExpectMsg<SliceAccepted>();
 
         target.Tell(update.Clone(), TestActor);
-        var again = ExpectMsg<UpdateAck>();
+        var again = ExpectMsg<SliceAccepted>();
 
         Assert.False(first.Duplicate);
         Assert.True(again.Duplicate);
@@ -55,12 +55,12 @@ public sealed class RejectionTests : HFedMoE.TestKit.TestKit
     {
         var gating = _fixture.Routed(_fixture.Update("c0")).Gating;
         _set.Gating.Tell(gating, TestActor);
-        ExpectMsg<UpdateAck>();
+        ExpectMsg<SliceAccepted>();
         var changed = gating.Clone();
         changed.Importance[0] = 0.5;
 
         _set.Gating.Tell(gating.Clone(), TestActor);
-        var again = ExpectMsg<UpdateAck>();
+        var again = ExpectMsg<SliceAccepted>();
         var rejected = _set.SendRejected(_set.Gating, changed);
 
         Assert.True(again.Duplicate);
@@ -77,7 +77,7 @@ public sealed class RejectionTests : HFedMoE.TestKit.TestKit
         var update = TrainedBy("c2");
         var target = _set.For(update);
         target.Tell(update, TestActor);
-        ExpectMsg<UpdateAck>();
+        ExpectMsg<SliceAccepted>();
         var changed = update.Clone();
         changed.Usage = 0.99;
 
@@ -233,7 +233,7 @@ public sealed class RejectionTests : HFedMoE.TestKit.TestKit
         var late = routed.Single(r => r.Report.ClientId == "c1").Experts[0];
 
         _set.For(accepted).Tell(accepted, TestActor);
-        var ack = ExpectMsg<UpdateAck>();
+        var ack = ExpectMsg<SliceAccepted>();
         var r = _set.SendRejected(_set.For(late), late);
         var second = _set.Finalize(_fixture.Model);
 
@@ -267,7 +267,7 @@ public sealed class RejectionTests : HFedMoE.TestKit.TestKit
         aggregator.Tell(_fixture.Open, TestActor);
         var error = ExpectMsg<Error>();
         aggregator.Tell(_fixture.Open with { Round = RoundFixture.Round + 1 }, TestActor);
-        var opened = ExpectMsg<RoundOpened>();
+        var opened = ExpectMsg<AggregatorReady>();
 
         Assert.Contains("has already been finalised", error.Reason, StringComparison.Ordinal);
         Assert.Equal(RoundFixture.Round + 1, opened.Round);

@@ -5,7 +5,7 @@ namespace HFedMoE.Actors.Aggregation;
 /// <summary>
 /// Opens a round on an aggregator (server-local, sent by the RoundManager): the model the
 /// round trains from, the plans and profiles of its clients, the strategy options and the bounds
-/// of the exact sums (<see cref="AggregationBounds.For"/>). Answered by <see cref="RoundOpened"/>
+/// of the exact sums (<see cref="AggregationBounds.For"/>). Answered by <see cref="AggregatorReady"/>
 /// or, if the round cannot be opened, by a <see cref="Protocol.Error"/>.
 /// </summary>
 public sealed record OpenRound(
@@ -25,4 +25,4 @@ public sealed record OpenRound(
 }
 
 /// <summary>The aggregator accepts updates for <paramref name="Round"/> from now on.</summary>
-public sealed record RoundOpened(int Round, int ModelVersion);
+public sealed record AggregatorReady(int Round, int ModelVersion);

@@ -9,8 +9,8 @@ namespace HFedMoE.Actors.Aggregation;
 /// they stream in, weighted by HFedMoE's w_c(e) = |D_c|·1[u_c(e) ≥ τ and trained]. The math is
 /// the Federated layer's (<see cref="UpdateValidator"/>, <see cref="StreamingAggregator"/>) over
 /// this expert's slice of the model, so the result is bit-identical to the whole-model merge in
-/// any arrival order. Protocol: <see cref="OpenRound"/> → <see cref="RoundOpened"/>;
-/// <see cref="ExpertUpdate"/> → <see cref="UpdateAck"/> or <see cref="UpdateRejected"/>;
+/// any arrival order. Protocol: <see cref="OpenRound"/> → <see cref="AggregatorReady"/>;
+/// <see cref="ExpertUpdate"/> → <see cref="SliceAccepted"/> or <see cref="SliceRejected"/>;
 /// <see cref="FinalizeRound"/> → <see cref="ExpertMerged"/>; problems with a round → <see cref="Error"/>.
 /// </summary>
 public sealed class ExpertAggregator : ReceiveActor
@@ -53,7 +53,7 @@ public sealed class ExpertAggregator : ReceiveActor
             Sender.Tell(new Error { Round = open.Round, ModelVersion = open.Model.Version, Reason = $"layer {_layer} expert {_expert}: {e.Message}" });
             return;
         }
-        Sender.Tell(new RoundOpened(open.Round, open.Model.Version));
+        Sender.Tell(new AggregatorReady(open.Round, open.Model.Version));
     }
 
     private void Offer(ExpertUpdate update)
@@ -152,7 +152,7 @@ public sealed class ExpertAggregator : ReceiveActor
             return merged;
         }));
 
-    private void Ack(ExpertUpdate update, byte[] digest, bool duplicate) => Sender.Tell(new UpdateAck
+    private void Ack(ExpertUpdate update, byte[] digest, bool duplicate) => Sender.Tell(new SliceAccepted
     {
         Round = update.Round,
         ModelVersion = update.ModelVersion,
@@ -164,7 +164,7 @@ public sealed class ExpertAggregator : ReceiveActor
         Digest = Google.Protobuf.ByteString.CopyFrom(digest),
     });
 
-    private void Reject(ExpertUpdate update, string reason) => Sender.Tell(new UpdateRejected
+    private void Reject(ExpertUpdate update, string reason) => Sender.Tell(new SliceRejected
     {
         Round = update.Round,
         ModelVersion = update.ModelVersion,

@@ -45,7 +45,7 @@ public sealed class GatingAggregator : ReceiveActor
             Sender.Tell(new Error { Round = open.Round, ModelVersion = open.Model.Version, Reason = $"gating: {e.Message}" });
             return;
         }
-        Sender.Tell(new RoundOpened(open.Round, open.Model.Version));
+        Sender.Tell(new AggregatorReady(open.Round, open.Model.Version));
     }
 
     private void Offer(GatingUpdate update)
@@ -126,7 +126,7 @@ public sealed class GatingAggregator : ReceiveActor
             return merged;
         }));
 
-    private static UpdateAck AckOf(GatingUpdate update, byte[] digest, bool duplicate) => new()
+    private static SliceAccepted AckOf(GatingUpdate update, byte[] digest, bool duplicate) => new()
     {
         Round = update.Round,
         ModelVersion = update.ModelVersion,
@@ -138,7 +138,7 @@ public sealed class GatingAggregator : ReceiveActor
 
     private void Ack(GatingUpdate update, byte[] digest, bool duplicate) => Sender.Tell(AckOf(update, digest, duplicate));
 
-    private void Reject(GatingUpdate update, string reason) => Sender.Tell(new UpdateRejected
+    private void Reject(GatingUpdate update, string reason) => Sender.Tell(new SliceRejected
     {
         Round = update.Round,
         ModelVersion = update.ModelVersion,

@@ -9,12 +9,15 @@ namespace HFedMoE.Actors.Rounds;
 /// Drives rounds: plan → train → accept → merge → commit, as an event-sourced actor. Every
 /// decision is journaled before it is visible: an update is acknowledged only after its bytes
 /// are in the <see cref="UpdateSpool"/> and <see cref="UpdateAccepted"/> is persisted; a merged
-/// model is spooled before <see cref="RoundCommitted"/> names it. After a restart the journal
-/// (and a snapshot, if any) rebuilds the open round, the plans are recomputed and checked
-/// against their journaled digests, and the spooled updates are merged again; the streaming
-/// merge does not depend on arrival order, so the result is bit-identical to an uninterrupted run.
+/// model is spooled before <see cref="RoundCommitted"/> names it. Accepted updates are merged by
+/// child aggregator actors, one per expert plus one for the gating and shared parameters
+/// (RoundManager.Aggregators.cs; the baselines merge in the manager). After a restart the
+/// journal (and a snapshot, if any) rebuilds the open round, the plans are recomputed and
+/// checked against their journaled digests, and the spooled updates are routed to fresh
+/// aggregators; the merge does not depend on arrival order, so the result is bit-identical to
+/// an uninterrupted run.
 /// </summary>
-public sealed class RoundManager : ReceivePersistentActor, IWithTimers
+public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
 {
     public const string DefaultPersistenceId = "round-manager";
 
@@ -23,7 +26,10 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
     private readonly UpdateSpool _spool;
     private readonly GlobalModel _initial;
     private readonly string _persistenceId;
+    private readonly Func<(int Layer, int Expert)?, Props>? _aggregatorProps;
     private readonly Dictionary<string, (ClientProfile Profile, IActorRef Ref)> _clients = new(StringComparer.Ordinal);
+    // Registrations made by message, as journaled: the profile survives a restart even before the ref is found again.
+    private readonly SortedDictionary<string, ClientRegistered> _registered = new(StringComparer.Ordinal);
     private readonly List<IActorRef> _subscribers = [];
     private GlobalModel _model;
     private string? _modelDigest;
@@ -36,6 +42,14 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
     /// <param name="subscribers">Subscribers that survive restarts (those added with <see cref="SubscribeRounds"/> do not).</param>
     public RoundManager(IFederatedStrategy strategy, GlobalModel initial, RoundSettings settings, UpdateSpool spool,
         IEnumerable<RegisterClient>? clients = null, string persistenceId = DefaultPersistenceId, IEnumerable<IActorRef>? subscribers = null)
+        : this(strategy, initial, settings, spool, clients, persistenceId, subscribers, aggregatorProps: null)
+    {
+    }
+
+    /// <param name="aggregatorProps">Props of the aggregator for (layer, expert), or of the gating aggregator for null; null: the real ones (tests stand probes in).</param>
+    internal RoundManager(IFederatedStrategy strategy, GlobalModel initial, RoundSettings settings, UpdateSpool spool,
+        IEnumerable<RegisterClient>? clients, string persistenceId, IEnumerable<IActorRef>? subscribers,
+        Func<(int Layer, int Expert)?, Props>? aggregatorProps)
     {
         ArgumentNullException.ThrowIfNull(strategy);
         ArgumentNullException.ThrowIfNull(initial);
@@ -48,6 +62,7 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
         _initial = initial;
         _model = initial;
         _persistenceId = persistenceId;
+        _aggregatorProps = aggregatorProps;
         foreach (var c in clients ?? [])
         {
             _clients[c.Profile.ClientId] = (c.Profile, c.Client);
@@ -58,8 +73,13 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
         {
             var s = (RoundManagerSnapshot)o.Snapshot;
             _nextRound = s.NextRound;
-            _modelDigest = s.ModelDigest;
+            _modelDigest = s.ModelDigestOrNull;
+            foreach (var c in s.Clients)
+            {
+                ApplyRegistered(c);
+            }
         });
+        Recover<ClientRegistered>(ApplyRegistered);
         Recover<RoundStarted>(e => _open = new OpenRound(e));
         Recover<UpdateAccepted>(ApplyAccepted);
         Recover<ClientDropped>(ApplyDropped);
@@ -85,8 +105,10 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
         Command<RoundDeadline>(OnDeadline);
         Command<CheckQuorum>(_ => CheckCompletion());
         Command<GetRoundStatus>(_ => Sender.Tell(Status()));
+        Command<ActorIdentity>(OnIdentity);
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => Log.Warning($"snapshot at {f.Metadata.SequenceNr} failed: {f.Cause.Message}"));
+        ReceiveAggregatorAnswers();
     }
 
     public override string PersistenceId => _persistenceId;
@@ -100,6 +122,15 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
         var list = clients?.ToArray();
         var subs = subscribers?.ToArray();
         return Runtime.Actor.Props.Create(() => new RoundManager(strategy, initial, settings, spool, list, persistenceId, subs))
+            .WithDispatcher(WorkDispatcher.Id);
+    }
+
+    /// <summary>As <see cref="Props(IFederatedStrategy, GlobalModel, RoundSettings, UpdateSpool, IEnumerable{RegisterClient}?, string, IEnumerable{IActorRef}?)"/>, with the aggregators' Props chosen by <paramref name="aggregatorProps"/>.</summary>
+    internal static Props Props(IFederatedStrategy strategy, GlobalModel initial, RoundSettings settings, UpdateSpool spool,
+        IEnumerable<RegisterClient>? clients, string persistenceId, Func<(int Layer, int Expert)?, Props> aggregatorProps)
+    {
+        var list = clients?.ToArray();
+        return Runtime.Actor.Props.Create(() => new RoundManager(strategy, initial, settings, spool, list, persistenceId, null, aggregatorProps))
             .WithDispatcher(WorkDispatcher.Id);
     }
 
@@ -127,6 +158,7 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
         {
             ResumeRound(open);
         }
+        FindRegisteredClients();
         if (LastSequenceNr > 0)
         {
             object? outcome = _lastOutcome switch
@@ -141,7 +173,7 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
 
     private void ResumeRound(OpenRound open)
     {
-        var missing = open.Participants.Where(p => !_clients.ContainsKey(p)).ToList();
+        var missing = open.Participants.Where(p => !_clients.ContainsKey(p) && !_registered.ContainsKey(p)).ToList();
         if (missing.Count > 0)
         {
             Log.Error($"round {open.Round} cannot resume: participants {string.Join(", ", missing)} are not registered any more");
@@ -149,7 +181,8 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
             open.Unresumable = $"participants {string.Join(", ", missing)} were not registered after recovery";
             return;
         }
-        var plans = _strategy.ConfigureTrain(open.Round, _model, [.. open.Participants.Select(p => _clients[p].Profile)]);
+        var profiles = open.Participants.Select(ProfileOf).ToList();
+        var plans = _strategy.ConfigureTrain(open.Round, _model, profiles);
         for (int i = 0; i < plans.Count; i++)
         {
             if (Digests.OfPlan(plans[i]) != open.PlanDigests[i])
@@ -160,21 +193,17 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
                 return;
             }
         }
-        open.Begin(plans, _strategy.BeginAggregateTrain(open.Round), _model, open.Participants.Select(p => _clients[p].Profile), _strategy.Options.ValueBound);
-        foreach (var (client, digest) in open.AcceptedInOrder)
+        BeginMerge(open, plans, profiles);
+        foreach (var (_, digest) in open.AcceptedInOrder)
         {
-            var update = Digests.DeserializeUpdate(_spool.Get(digest));
-            if (open.Aggregation!.Offer(update) is { } refused)
-            {
-                // It passed validation before it was journaled, so this means the spool or the strategy changed.
-                Log.Error($"round {open.Round}: spooled update of '{client}' ({digest}) was refused on replay: {refused.Reason}");
-            }
+            Merge(open, Digests.DeserializeUpdate(_spool.Get(digest)));
         }
         // The deadline restarts in full: the time spent down is not charged to the clients.
         StartDeadline(open);
         // Plans again to those still owing an update: the restart may have come before the plans
         // were sent; a client that already trained resends its update instead of training again.
-        foreach (var plan in plans.Where(p => open.IsOutstanding(p.ClientId)))
+        // Clients known only from the journal get theirs once they are found (Adopt).
+        foreach (var plan in plans.Where(p => open.IsOutstanding(p.ClientId) && _clients.ContainsKey(p.ClientId)))
         {
             _clients[plan.ClientId].Ref.Tell(new TrainRound(plan, _model), Self);
         }
@@ -185,8 +214,74 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
 
     private void Register(RegisterClient r)
     {
-        _clients[r.Profile.ClientId] = (r.Profile, r.Client);
-        Context.WatchWith(r.Client, new ClientTerminated(r.Profile.ClientId, r.Client));
+        var registered = new ClientRegistered(r.Profile, r.Client.Path.ToString());
+        if (_registered.TryGetValue(r.Profile.ClientId, out var known) && known.Equals(registered))
+        {
+            Adopt(r.Profile, r.Client);
+            return;
+        }
+        Persist(registered, e =>
+        {
+            ApplyRegistered(e);
+            Adopt(r.Profile, r.Client);
+        });
+    }
+
+    private void ApplyRegistered(ClientRegistered e)
+    {
+        _registered[e.ClientId] = e;
+        if (_clients.TryGetValue(e.ClientId, out var live))
+        {
+            _clients[e.ClientId] = (e.Profile, live.Ref);
+        }
+    }
+
+    private ClientProfile ProfileOf(string clientId) =>
+        _clients.TryGetValue(clientId, out var c) ? c.Profile : _registered[clientId].Profile;
+
+    /// <summary>Makes <paramref name="client"/> the live actor of its id; a new one that owes the open round an update gets its plan.</summary>
+    private void Adopt(ClientProfile profile, IActorRef client)
+    {
+        string id = profile.ClientId;
+        bool known = _clients.TryGetValue(id, out var current) && current.Ref.Equals(client);
+        _clients[id] = (profile, client);
+        Context.WatchWith(client, new ClientTerminated(id, client));
+        if (!known && _open is { Unresumable: null, Committing: false, Closing: false } open && open.IsOutstanding(id)
+            && open.Plans.FirstOrDefault(p => p.ClientId == id) is { } plan)
+        {
+            client.Tell(new TrainRound(plan, _model), Self);
+        }
+    }
+
+    /// <summary>After recovery: asks each journaled client not given in the Props to identify itself at its path.</summary>
+    private void FindRegisteredClients()
+    {
+        foreach (var (id, e) in _registered.Where(r => !_clients.ContainsKey(r.Key)))
+        {
+            try
+            {
+                // Local paths only until remoting: the address part may name an earlier system.
+                Context.System.ActorSelection(ActorPath.Parse(e.ActorPath).ToStringWithoutAddress()).Tell(new Identify(id), Self);
+            }
+            catch (ArgumentException x)
+            {
+                Log.Warning($"client '{id}' was registered at '{e.ActorPath}', which cannot be looked up ({x.Message}); it must register again");
+            }
+        }
+    }
+
+    private void OnIdentity(ActorIdentity identity)
+    {
+        if (identity.MessageId is not string id || !_registered.TryGetValue(id, out var e) || _clients.ContainsKey(id))
+        {
+            return;
+        }
+        if (identity.Subject is not { } client)
+        {
+            Log.Warning($"client '{id}' is no longer at '{e.ActorPath}'; it must register again");
+            return;
+        }
+        Adopt(e.Profile, client);
     }
 
     private void Start()
@@ -208,7 +303,7 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
         Persist(started, e =>
         {
             var open = new OpenRound(e);
-            open.Begin(plans, _strategy.BeginAggregateTrain(round), _model, participants.Select(p => _clients[p].Profile), _strategy.Options.ValueBound);
+            BeginMerge(open, plans, [.. participants.Select(p => _clients[p].Profile)]);
             _open = open;
             // The deadline is armed before any plan leaves, so a participant (or a test advancing
             // virtual time) that sees its plan always finds the deadline already running.
@@ -293,10 +388,7 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
         Persist(new UpdateAccepted(open.Round, client, id), e =>
         {
             ApplyAccepted(e);
-            if (open.Aggregation!.Offer(update) is { } refused)
-            {
-                Log.Error($"round {open.Round}: the merge refused the accepted update of '{client}': {refused.Reason}");
-            }
+            Merge(open, update);
             Sender.Tell(new UpdateAck(e.Round, e.ClientId, e.Digest));
             CheckCompletion();
         });
@@ -339,6 +431,10 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
         {
             return; // a deadline of a round (or an extension) that is already over
         }
+        if (open.Committing || open.Closing)
+        {
+            return; // the round is already ending (its merge is being finalised)
+        }
         if (open.Unresumable is not null)
         {
             Close(open, $"closed after recovery: {open.Unresumable}");
@@ -370,6 +466,12 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
 
     private void Close(OpenRound open, string reason)
     {
+        if (open.Closing)
+        {
+            return;
+        }
+        open.Closing = true;
+        StopAggregators(open);
         Persist(new RoundClosedIncomplete(open.Round, reason), e =>
         {
             Timers.Cancel(DeadlineKey);
@@ -383,7 +485,7 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
     /// <summary>All participants answered (accepted or dropped) with a quorum: merge now rather than wait for the deadline.</summary>
     private void CheckCompletion()
     {
-        if (_open is { Unresumable: null } open && !open.Committing
+        if (_open is { Unresumable: null, Committing: false, Closing: false } open
             && open.Participants.All(p => !open.IsOutstanding(p))
             && open.AcceptedByClient.Count >= _settings.MinClients)
         {
@@ -399,25 +501,40 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
             .Select(p => new ClientFailure(p, open.Dropped.TryGetValue(p, out var why) ? why : "missed the deadline"))
             .ToList();
         var result = open.Aggregation!.Complete(failures);
-        byte[] blob = ModelBlob.Write(result.Model);
+        if (open.Aggregators is { } aggregators)
+        {
+            // The model comes from the aggregators' answers (CompleteIfMerged).
+            open.Pending = new PendingCommit(result, failures);
+            Finalise(aggregators);
+            return;
+        }
+        CommitModel(open, result.Model, result.Metrics, result.Rejections, failures);
+    }
+
+    /// <summary>Spools the merged model, then journals <see cref="RoundCommitted"/> and publishes the outcome.</summary>
+    private void CommitModel(OpenRound open, GlobalModel model, IReadOnlyDictionary<string, double> metrics, IReadOnlyList<Rejection> rejections, IReadOnlyList<ClientFailure> failures)
+    {
+        byte[] blob = ModelBlob.Write(model);
         string digest = Digests.Of(blob);
         _spool.Put(digest, blob);
         var dropped = failures.Select(f => f.ClientId).ToList();
-        Persist(new RoundCommitted(open.Round, result.Model.Version, digest, new Dictionary<string, double>(result.Metrics, StringComparer.Ordinal), [.. dropped]), e =>
+        Persist(new RoundCommitted(open.Round, model.Version, digest, new Dictionary<string, double>(metrics, StringComparer.Ordinal), [.. dropped]), e =>
         {
             Timers.Cancel(DeadlineKey);
             _lastOutcome = e;
-            _model = result.Model;
+            _model = model;
             _modelDigest = e.ModelDigest;
             Finish(e.Round);
-            foreach (var r in result.Rejections)
+            foreach (var r in rejections)
             {
                 Log.Warning($"round {e.Round}: the merge refused '{r.ClientId}': {r.Reason}");
             }
             Publish(new RoundCompleted(e.Round, _model, e.ModelDigest, e.Metrics, dropped));
             if (_settings.SnapshotEvery > 0 && (e.Round + 1) % _settings.SnapshotEvery == 0)
             {
-                SaveSnapshot(new RoundManagerSnapshot(_nextRound, _model.Version, _modelDigest));
+                var snapshot = new RoundManagerSnapshot(_nextRound, _model.Version, _modelDigest);
+                snapshot.Clients.AddRange(_registered.Values);
+                SaveSnapshot(snapshot);
             }
         });
     }
@@ -443,7 +560,8 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
         _open?.Round, _nextRound, _model,
         _open is null ? [] : [.. _open.AcceptedInOrder.Select(a => a.ClientId)],
         _open is null ? [] : [.. _open.Dropped.Keys.Order(StringComparer.Ordinal)],
-        _open?.Extensions ?? 0);
+        _open?.Extensions ?? 0,
+        [.. _clients.Keys.Order(StringComparer.Ordinal)]);
 
     private sealed record CheckQuorum
     {
@@ -461,9 +579,9 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
 
         public int Round { get; } = started.Round;
 
-        public IReadOnlyList<string> Participants { get; } = started.Participants;
+        public IReadOnlyList<string> Participants { get; } = [.. started.Participants];
 
-        public string[] PlanDigests { get; } = started.PlanDigests;
+        public IReadOnlyList<string> PlanDigests { get; } = [.. started.PlanDigests];
 
         public Dictionary<string, string> AcceptedByClient { get; } = new(StringComparer.Ordinal);
 
@@ -477,12 +595,29 @@ public sealed class RoundManager : ReceivePersistentActor, IWithTimers
 
         public bool Committing { get; set; }
 
+        /// <summary>RoundClosedIncomplete is being journaled: nothing else may end the round.</summary>
+        public bool Closing { get; set; }
+
+        /// <summary>The aggregator actors merging the round (null: the strategy merges in the manager).</summary>
+        public RoundAggregators? Aggregators { get; set; }
+
+        public int AggregatorRebuilds { get; set; }
+
+        /// <summary>Set by Commit while the aggregators finalise.</summary>
+        public PendingCommit? Pending { get; set; }
+
+        public IReadOnlyList<TrainPlan> Plans { get; private set; } = [];
+
+        public IReadOnlyList<ClientProfile> Profiles { get; private set; } = [];
+
         /// <summary>Why the round cannot continue after recovery (it is closed at once), or null.</summary>
         public string? Unresumable { get; set; }
 
-        public void Begin(IReadOnlyList<TrainPlan> plans, IRoundAggregation aggregation, GlobalModel model, IEnumerable<ClientProfile> profiles, double valueBound)
+        public void Begin(IReadOnlyList<TrainPlan> plans, IRoundAggregation aggregation, GlobalModel model, IReadOnlyList<ClientProfile> profiles, double valueBound)
         {
             Aggregation = aggregation;
+            Plans = plans;
+            Profiles = profiles;
             var byClient = plans.ToDictionary(p => p.ClientId, StringComparer.Ordinal);
             _validator = new UpdateValidator(model, Round, byClient, valueBound);
             _samples = profiles.ToDictionary(p => p.ClientId, p => p.SampleCount, StringComparer.Ordinal);

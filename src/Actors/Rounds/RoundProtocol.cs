@@ -6,7 +6,11 @@ namespace HFedMoE.Actors.Rounds;
 // The in-process round protocol. These are records for this slice; their wire form moves to
 // protobuf (src/Actors/Protos/round.proto) with the remoting issue.
 
-/// <summary>Adds a client the next rounds may sample; the round manager watches it.</summary>
+/// <summary>
+/// Adds a client the next rounds may sample; the round manager watches it, and journals the
+/// profile and the actor's path (a restarted manager finds it again by that path, or when it
+/// registers again). A client that owes an update in the open round gets its plan.
+/// </summary>
 public sealed record RegisterClient(ClientProfile Profile, IActorRef Client);
 
 /// <summary>Opens the next round. Replies <see cref="RoundOpened"/> or <see cref="RoundNotStarted"/>.</summary>
@@ -57,8 +61,8 @@ public sealed record GetRoundStatus
     public static GetRoundStatus Instance { get; } = new();
 }
 
-/// <summary><paramref name="OpenRound"/> is null between rounds.</summary>
-public sealed record RoundStatus(int? OpenRound, int NextRound, GlobalModel Model, IReadOnlyList<string> Accepted, IReadOnlyList<string> Dropped, int DeadlineExtensions);
+/// <summary><paramref name="OpenRound"/> is null between rounds. <paramref name="Clients"/>: the registered clients the manager can reach, in id order.</summary>
+public sealed record RoundStatus(int? OpenRound, int NextRound, GlobalModel Model, IReadOnlyList<string> Accepted, IReadOnlyList<string> Dropped, int DeadlineExtensions, IReadOnlyList<string>? Clients = null);
 
 /// <summary>Timer message: the deadline of <paramref name="Round"/> (attempt <paramref name="Extension"/>) passed.</summary>
 internal sealed record RoundDeadline(int Round, int Extension);

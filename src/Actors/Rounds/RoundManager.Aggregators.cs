@@ -1,0 +1,256 @@
+using HFedMoE.Actors.Aggregation;
+using HFedMoE.Actors.Protocol;
+using HFedMoE.Model.Federated;
+using HFedMoE.Runtime.Actor;
+
+namespace HFedMoE.Actors.Rounds;
+
+/// <summary>
+/// The round's merge through the aggregator actors (HFedMoE and its ablations, whose weights the
+/// actors compute from what each share of an update carries; the baselines' weights are internal
+/// to their strategies, so they merge inside the manager through <see cref="IRoundAggregation"/>).
+/// Each accepted update is split: every expert's share to that expert's aggregator, router and
+/// shared tensors to the gating aggregator. The strategy's <see cref="IRoundAggregation"/> still
+/// sees every update, without its tensors, so validation and the round's metrics stay the
+/// strategy's while the tensors are summed once, in the actors.
+/// </summary>
+public sealed partial class RoundManager
+{
+    /// <summary>How often one round's aggregators are rebuilt after one stops before the round is failed.</summary>
+    internal const int MaxAggregatorRebuilds = 3;
+
+    private bool UsesAggregatorActors => _strategy is HFedMoEStrategy;
+
+    /// <summary>
+    /// A failed aggregator is stopped, never restarted: a restart would silently lose the sums it
+    /// held. Its stop makes the manager rebuild the round's aggregators from the spool.
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() => Runtime.Actor.SupervisorStrategy.StoppingStrategy;
+
+    private void ReceiveAggregatorAnswers()
+    {
+        Command<AggregatorReady>(_ => { });
+        Command<SliceAccepted>(_ => { });
+        Command<SliceRejected>(r => OnAggregatorProblem($"the aggregator of {SliceName(r)} refused the share of '{r.ClientId}': {r.Reason}"));
+        Command<Error>(e => OnAggregatorProblem($"an aggregator answered with an error: {e.Reason}"));
+        Command<ExpertMerged>(OnExpertMerged);
+        Command<GatingMerged>(OnGatingMerged);
+        Command<AggregatorStopped>(OnAggregatorStopped);
+        Command<GetAggregators>(_ => Sender.Tell(_open?.Aggregators is { } a
+            ? new AggregatorsOfRound(a.Round, a.Generation, a.Experts, a.Gating)
+            : new AggregatorsOfRound(null, -1, new Dictionary<(int, int), IActorRef>(), null)));
+    }
+
+    private static string SliceName(SliceRejected r) => r.Kind == UpdateKind.Gating ? "the gating parameters" : $"layer {r.Layer} expert {r.Expert}";
+
+    /// <summary>Starts the round's merge: the strategy's aggregation and, for the HFedMoE family, a fresh set of aggregator actors.</summary>
+    private void BeginMerge(OpenRound open, IReadOnlyList<TrainPlan> plans, IReadOnlyList<ClientProfile> profiles)
+    {
+        open.Begin(plans, _strategy.BeginAggregateTrain(open.Round), _model, profiles, _strategy.Options.ValueBound);
+        if (UsesAggregatorActors)
+        {
+            open.Aggregators = SpawnAggregators(open, generation: 0);
+        }
+    }
+
+    private RoundAggregators SpawnAggregators(OpenRound open, int generation)
+    {
+        var layout = _model.Layout;
+        // Names carry the round and generation: a stopped set's names are freed only once its
+        // stops are processed, and the next set must not wait for that.
+        string prefix = $"round-{open.Round}-gen-{generation}";
+        var experts = new Dictionary<(int Layer, int Expert), IActorRef>();
+        for (int l = 0; l < layout.Layers; l++)
+        {
+            for (int e = 0; e < layout.ExpertsPerLayer; e++)
+            {
+                experts[(l, e)] = Context.ActorOf(AggregatorProps((l, e)), $"{prefix}-expert-{l}-{e}");
+            }
+        }
+        var gating = Context.ActorOf(AggregatorProps(null), $"{prefix}-gating");
+        var set = new RoundAggregators(open.Round, generation, experts, gating);
+        var opening = Aggregation.OpenRound.For(open.Round, _model, open.Plans, open.Profiles, _strategy.Options);
+        foreach (var a in set.All)
+        {
+            Context.WatchWith(a, new AggregatorStopped(open.Round, generation));
+            a.Tell(opening, Self);
+        }
+        return set;
+    }
+
+    private Props AggregatorProps((int Layer, int Expert)? slot) =>
+        _aggregatorProps?.Invoke(slot)
+        ?? (slot is { } s ? ExpertAggregator.PropsFor(s.Layer, s.Expert) : GatingAggregator.PropsFor());
+
+    /// <summary>Counts an accepted update in the round (live, or replayed from the spool after a restart).</summary>
+    private void Merge(OpenRound open, SparseUpdate update)
+    {
+        var aggregators = open.Aggregators;
+        // With aggregator actors the strategy sees the update without its tensors: validation (of
+        // the statistics) and metrics are its own, the tensors are merged once, by the actors.
+        var offered = aggregators is null ? update : update with { Tensors = [] };
+        if (open.Aggregation!.Offer(offered) is { } refused)
+        {
+            // It passed validation before it was journaled, so this means the spool or the strategy changed.
+            Log.Error($"round {open.Round}: the merge refused the accepted update of '{update.ClientId}': {refused.Reason}");
+        }
+        if (aggregators is not null)
+        {
+            Route(aggregators, update);
+        }
+    }
+
+    private void Route(RoundAggregators aggregators, SparseUpdate update)
+    {
+        var routed = SparseUpdateCodec.Split(update, _model.Layout, HFedMoEWeights.UntrainedUsageFloor(_strategy.Options));
+        foreach (var share in routed.Experts)
+        {
+            aggregators.ExpertAt(share.Layer, share.Expert).Tell(share, Self);
+        }
+        aggregators.Gating.Tell(routed.Gating, Self);
+    }
+
+    private void Finalise(RoundAggregators aggregators)
+    {
+        aggregators.Finalising = true;
+        var finalize = new FinalizeRound { Round = aggregators.Round, ModelVersion = _model.Version };
+        foreach (var a in aggregators.All)
+        {
+            a.Tell(finalize, Self);
+        }
+    }
+
+    /// <summary>The current round's aggregators, if <paramref name="sender"/> is one of them (answers from replaced sets are ignored).</summary>
+    private (OpenRound Open, RoundAggregators Aggregators)? CurrentAggregators(IActorRef sender) =>
+        _open is { Aggregators: { } a, Closing: false } open && a.IsMember(sender) ? (open, a) : null;
+
+    private void OnExpertMerged(ExpertMerged merged)
+    {
+        if (CurrentAggregators(Sender) is not var (open, aggregators) || !aggregators.Finalising)
+        {
+            return;
+        }
+        if (aggregators.Record(merged, _model.Version) is { } problem)
+        {
+            FailMerge(open, problem);
+            return;
+        }
+        CompleteIfMerged(open, aggregators);
+    }
+
+    private void OnGatingMerged(GatingMerged merged)
+    {
+        if (CurrentAggregators(Sender) is not var (open, aggregators) || !aggregators.Finalising)
+        {
+            return;
+        }
+        if (aggregators.Record(merged, _model.Version) is { } problem)
+        {
+            FailMerge(open, problem);
+            return;
+        }
+        CompleteIfMerged(open, aggregators);
+    }
+
+    private void CompleteIfMerged(OpenRound open, RoundAggregators aggregators)
+    {
+        if (!aggregators.Complete || open.Pending is not { } pending)
+        {
+            return;
+        }
+        int merged = aggregators.GatingResult!.UpdatesMerged;
+        if (merged != open.AcceptedByClient.Count)
+        {
+            FailMerge(open, $"the gating aggregator merged {merged} updates; {open.AcceptedByClient.Count} were accepted");
+            return;
+        }
+        GlobalModel model;
+        try
+        {
+            model = aggregators.Assemble(_model);
+        }
+        catch (InvalidDataException e)
+        {
+            FailMerge(open, e.Message);
+            return;
+        }
+        StopAggregators(open);
+        // The tensors' owners say which experts changed; every other metric is the strategy's.
+        var metrics = new Dictionary<string, double>(pending.Result.Metrics, StringComparer.Ordinal)
+        {
+            [RoundMetric.ExpertsMerged] = aggregators.ExpertsMerged,
+            [RoundMetric.ExpertsKept] = aggregators.Experts.Count - aggregators.ExpertsMerged,
+        };
+        CommitModel(open, model, metrics, pending.Result.Rejections, pending.Failures);
+    }
+
+    private void OnAggregatorProblem(string problem)
+    {
+        if (CurrentAggregators(Sender) is var (open, _))
+        {
+            FailMerge(open, problem);
+        }
+    }
+
+    /// <summary>An aggregator stopped mid-round: its sums are gone, so the whole set is rebuilt and the spooled updates routed again.</summary>
+    private void OnAggregatorStopped(AggregatorStopped stopped)
+    {
+        if (_open is not { Aggregators: { } old, Closing: false } open || old.Round != stopped.Round || old.Generation != stopped.Generation)
+        {
+            return;
+        }
+        if (open.AggregatorRebuilds >= MaxAggregatorRebuilds)
+        {
+            FailMerge(open, $"an aggregator stopped {open.AggregatorRebuilds + 1} times");
+            return;
+        }
+        open.AggregatorRebuilds++;
+        Log.Warning($"round {open.Round}: an aggregator stopped; rebuilding the aggregators (generation {old.Generation + 1}) from the {open.AcceptedByClient.Count} spooled updates");
+        StopAggregators(open);
+        var fresh = SpawnAggregators(open, old.Generation + 1);
+        open.Aggregators = fresh;
+        foreach (var (_, digest) in open.AcceptedInOrder)
+        {
+            Route(fresh, Digests.DeserializeUpdate(_spool.Get(digest)));
+        }
+        if (old.Finalising)
+        {
+            Finalise(fresh);
+        }
+    }
+
+    /// <summary>The aggregators cannot produce this round's model: the round ends incomplete (model unchanged) rather than commit a wrong one.</summary>
+    private void FailMerge(OpenRound open, string problem)
+    {
+        Log.Error($"round {open.Round}: the aggregators could not merge the round: {problem}");
+        Close(open, $"the aggregators could not merge the round: {problem}");
+    }
+
+    private void StopAggregators(OpenRound open)
+    {
+        if (open.Aggregators is not { } aggregators)
+        {
+            return;
+        }
+        foreach (var a in aggregators.All)
+        {
+            Context.Unwatch(a);
+            Context.Stop(a);
+        }
+    }
+
+    /// <summary>Watch message: an aggregator of <paramref name="Round"/>'s set <paramref name="Generation"/> stopped.</summary>
+    private sealed record AggregatorStopped(int Round, int Generation);
+
+    /// <summary>The strategy's side of a commit waiting for the aggregators' answers.</summary>
+    private sealed record PendingCommit(TrainAggregate Result, IReadOnlyList<ClientFailure> Failures);
+}
+
+/// <summary>Asks the round manager for its current aggregators (tests and diagnostics); replies <see cref="AggregatorsOfRound"/>.</summary>
+internal sealed record GetAggregators
+{
+    public static GetAggregators Instance { get; } = new();
+}
+
+/// <summary>The open round's aggregators (<paramref name="Round"/> null and none when no round merges through actors).</summary>
+internal sealed record AggregatorsOfRound(int? Round, int Generation, IReadOnlyDictionary<(int Layer, int Expert), IActorRef> Experts, IActorRef? Gating);

@@ -1,0 +1,310 @@
+using HFedMoE.Actors.Protocol;
+using HFedMoE.Actors.Rounds;
+using HFedMoE.Model.Federated;
+using HFedMoE.Runtime.Actor;
+using HFedMoE.Runtime.Persistence;
+using HFedMoE.TestKit;
+using RoundCommitted = HFedMoE.Actors.Rounds.RoundCommitted;
+
+namespace HFedMoE.Actors.Tests.Rounds;
+
+/// <summary>
+/// The round manager merging through its ExpertAggregator and GatingAggregator children:
+/// routing, failures of the aggregators, and restarts of the manager at every step of a round,
+/// each checked against the pure strategy merge of the same updates, bit for bit.
+/// </summary>
+public sealed class AggregatorWiringTests() : HFedMoE.TestKit.TestKit(Hocon, useVirtualTime: true)
+{
+    private const string Hocon = """
+        hfedmoe.persistence.journal.plugin = "hfedmoe.persistence.journal.inmem"
+        hfedmoe.persistence.snapshot-store.plugin = "hfedmoe.persistence.snapshot-store.inmem"
+        """;
+
+    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(1);
+
+    private readonly UpdateSpool _spool = UpdateSpool.InMemory();
+
+    private sealed record Federation(IActorRef Manager, TestProbe[] Clients, TestProbe Subscriber);
+
+    private Federation Create(int clients, string persistenceId, Func<(int Layer, int Expert)?, Props>? aggregators = null, bool supervised = false, TestProbe[]? probes = null, string strategy = StrategyFactory.HFedMoE)
+    {
+        probes ??= [.. Enumerable.Range(0, clients).Select(c => CreateTestProbe($"{persistenceId}-c{c}"))];
+        var registrations = probes.Select((p, c) => new RegisterClient(TinyFederation.Profile(c), p.Ref)).ToList();
+        var settings = new RoundSettings { Deadline = Deadline, MinClients = 1 };
+        var props = aggregators is null
+            ? RoundManager.Props(StrategyFactory.Create(strategy, TinyFederation.Options), TinyFederation.Initial(), settings, _spool, registrations, persistenceId)
+            : RoundManager.Props(StrategyFactory.Create(strategy, TinyFederation.Options), TinyFederation.Initial(), settings, _spool, registrations, persistenceId, aggregators);
+        IActorRef manager;
+        if (supervised)
+        {
+            Send(ActorOf(() => new RestartingParent(props)), "child?");
+            manager = ExpectMsg<IActorRef>();
+        }
+        else
+        {
+            manager = ActorOf(props);
+        }
+        var subscriber = CreateTestProbe($"{persistenceId}-subscriber");
+        manager.Tell(new SubscribeRounds(subscriber.Ref), TestActor);
+        return new Federation(manager, probes, subscriber);
+    }
+
+    private void Open(Federation f)
+    {
+        Send(f.Manager, StartRound.Instance);
+        ExpectMsg<RoundOpened>();
+    }
+
+    private static List<SparseUpdate> Train(Federation f)
+    {
+        return [.. f.Clients.Select((probe, c) =>
+        {
+            var plan = probe.ExpectMsg<TrainRound>();
+            return TinyFederation.Train(c, plan.Plan, plan.Global);
+        })];
+    }
+
+    private static UpdateAck Submit(Federation f, int c, SparseUpdate update)
+    {
+        f.Clients[c].Send(f.Manager, new SubmitUpdate(update));
+        // A restarted manager sends the plan again to clients that still owe an update: skip it.
+        return (UpdateAck)f.Clients[c].FishForMessage(m => m is UpdateAck, hint: "the update's ack");
+    }
+
+    private RoundStatus Status(Federation f)
+    {
+        Send(f.Manager, GetRoundStatus.Instance);
+        return ExpectMsg<RoundStatus>();
+    }
+
+    private AggregatorsOfRound Aggregators(Federation f)
+    {
+        Send(f.Manager, GetAggregators.Instance);
+        return ExpectMsg<AggregatorsOfRound>();
+    }
+
+    /// <summary>The pure strategy merge of round 0 over the first <paramref name="clients"/> clients.</summary>
+    private static TrainAggregate Pure(int clients, IReadOnlyList<SparseUpdate> updates, IReadOnlyList<ClientFailure>? failures = null, string name = StrategyFactory.HFedMoE)
+    {
+        var strategy = StrategyFactory.Create(name, TinyFederation.Options);
+        strategy.ConfigureTrain(0, TinyFederation.Initial(), [.. Enumerable.Range(0, clients).Select(TinyFederation.Profile)]);
+        return strategy.AggregateTrain(0, updates, failures ?? []);
+    }
+
+    private async Task<List<object>> Journal(string persistenceId)
+    {
+        var journal = (IReadJournal)PersistenceExtension.Get(Sys).Journal();
+        var events = new List<object>();
+        await foreach (var e in journal.CurrentEventsByPersistenceId(persistenceId))
+        {
+            events.Add(e.Event);
+        }
+        return events;
+    }
+
+    private static void AssertSameMetrics(IReadOnlyDictionary<string, double> expected, IReadOnlyDictionary<string, double> actual)
+    {
+        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), actual.Keys.Order(StringComparer.Ordinal));
+        foreach (var (name, value) in expected)
+        {
+            Assert.True(value.Equals(actual[name]), $"metric {name}: expected {value:R}, got {actual[name]:R}");
+        }
+    }
+
+    [Fact]
+    public void Each_trained_expert_goes_to_its_own_aggregator_and_router_and_shared_tensors_to_the_gating_one()
+    {
+        var observer = CreateTestProbe("observer");
+        var f = Create(3, "routing", slot => TapAggregator.For(slot, observer.Ref));
+        Open(f);
+        var updates = Train(f);
+        for (int c = 0; c < 3; c++)
+        {
+            Submit(f, c, updates[c]);
+        }
+        var done = f.Subscriber.ExpectMsg<RoundCompleted>();
+
+        var seen = new List<Tapped>();
+        while (observer.HasMessages)
+        {
+            seen.Add((Tapped)observer.ReceiveOne().Message);
+        }
+        var layout = TinyFederation.Initial().Layout;
+        foreach (var u in updates)
+        {
+            var expected = u.TrainedExperts.Select(e => (e / layout.ExpertsPerLayer, e % layout.ExpertsPerLayer)).Order().ToList();
+            var shares = seen.Where(t => t.Message is ExpertUpdate x && x.ClientId == u.ClientId).ToList();
+            Assert.Equal(expected, shares.Select(t => t.Slot!.Value).Order().ToList());
+            foreach (var t in shares)
+            {
+                var share = (ExpertUpdate)t.Message;
+                Assert.Equal(t.Slot, (share.Layer, share.Expert));
+                var names = share.Tensors.Select(x => x.Name).Order(StringComparer.Ordinal);
+                var owned = u.Tensors.Where(x => layout[x.Name] is { Role: ParameterRole.Expert } entry && entry.ExpertId == share.Layer * layout.ExpertsPerLayer + share.Expert).Select(x => x.Name).Order(StringComparer.Ordinal);
+                Assert.Equal(owned, names);
+            }
+            var gating = Assert.Single(seen, t => t.Message is GatingUpdate g && g.ClientId == u.ClientId);
+            Assert.Null(gating.Slot);
+            var gatingNames = ((GatingUpdate)gating.Message).Tensors.Select(x => x.Name).Order(StringComparer.Ordinal);
+            Assert.Equal(u.Tensors.Where(x => layout[x.Name].Role != ParameterRole.Expert).Select(x => x.Name).Order(StringComparer.Ordinal), gatingNames);
+        }
+        // Every aggregator was opened once and finalised once.
+        Assert.Equal(layout.ExpertCount + 1, seen.Count(t => t.Message is Aggregation.OpenRound));
+        Assert.Equal(layout.ExpertCount + 1, seen.Count(t => t.Message is FinalizeRound));
+
+        var pure = Pure(3, updates);
+        AggregatorSet.AssertBitIdentical(pure.Model.Values, done.Model.Values);
+        AssertSameMetrics(pure.Metrics, done.Metrics);
+    }
+
+    [Theory]
+    [InlineData(StrategyFactory.HFedMoEUnnormalised, true)]
+    [InlineData(StrategyFactory.HFedMoENoTrainedCondition, true)]
+    [InlineData(StrategyFactory.HFedMoEFedAvgAggregation, true)]
+    [InlineData(StrategyFactory.Flame, false)]
+    [InlineData(StrategyFactory.HeteroFL, false)]
+    public void Ablations_merge_through_the_aggregators_and_baselines_inside_the_manager_both_as_the_pure_strategy(string strategy, bool actors)
+    {
+        var f = Create(3, $"strategy-{strategy}", strategy: strategy);
+        Open(f);
+        Assert.Equal(actors ? 0 : null, Aggregators(f).Round);
+        var updates = Train(f);
+        for (int c = 0; c < 3; c++)
+        {
+            Submit(f, c, updates[c]);
+        }
+        var done = f.Subscriber.ExpectMsg<RoundCompleted>();
+
+        var pure = Pure(3, updates, name: strategy);
+        AggregatorSet.AssertBitIdentical(pure.Model.Values, done.Model.Values);
+        AssertSameMetrics(pure.Metrics, done.Metrics);
+    }
+
+    [Fact]
+    public void An_expert_only_a_dropped_client_trained_keeps_its_weights()
+    {
+        var f = Create(3, "dropped");
+        Open(f);
+        var updates = Train(f);
+        var kept = updates[0].TrainedExperts.Union(updates[1].TrainedExperts).ToHashSet();
+        var onlyDropped = updates[2].TrainedExperts.Where(e => !kept.Contains(e)).ToList();
+        Assert.NotEmpty(onlyDropped);   // the fixture's tiers make c2 train experts the others do not
+
+        Sys.Stop(f.Clients[2].Ref);
+        Submit(f, 0, updates[0]);
+        Submit(f, 1, updates[1]);
+        var done = f.Subscriber.ExpectMsg<RoundCompleted>();
+
+        Assert.Equal(["c2"], done.Dropped);
+        var initial = TinyFederation.Initial();
+        foreach (int e in onlyDropped)
+        {
+            foreach (var entry in initial.Layout.ExpertParameters(e))
+            {
+                AggregatorSet.AssertBitIdentical(initial.ValuesOf(entry.Name), done.Model.ValuesOf(entry.Name));
+            }
+        }
+        var pure = Pure(3, [updates[0], updates[1]], [new ClientFailure("c2", "the client stopped")]);
+        AggregatorSet.AssertBitIdentical(pure.Model.Values, done.Model.Values);
+        AssertSameMetrics(pure.Metrics, done.Metrics);
+    }
+
+    [Fact]
+    public void A_killed_expert_aggregator_is_rebuilt_from_the_spool_and_the_round_commits_the_pure_merge()
+    {
+        var f = Create(3, "aggregator-killed");
+        Open(f);
+        var updates = Train(f);
+        Submit(f, 0, updates[0]);
+        Submit(f, 1, updates[1]);
+        var before = Aggregators(f);
+        Assert.Equal((0, 0), (before.Round, before.Generation));
+        int trained = updates[0].TrainedExperts[0];
+        var victim = before.Experts[(trained / 4, trained % 4)];
+
+        Watch(victim);
+        victim.Tell(Kill.Instance, TestActor);
+        ExpectTerminated(victim);
+        AwaitCondition(() => Aggregators(f).Generation == 1);
+        Assert.DoesNotContain(victim, Aggregators(f).Experts.Values);
+
+        Submit(f, 2, updates[2]);
+        var done = f.Subscriber.ExpectMsg<RoundCompleted>();
+        var pure = Pure(3, updates);
+        AggregatorSet.AssertBitIdentical(pure.Model.Values, done.Model.Values);
+        AssertSameMetrics(pure.Metrics, done.Metrics);
+        Assert.Equal(1, Status(f).Model.Version);
+    }
+
+    [Fact]
+    public async Task An_aggregator_that_refuses_an_accepted_share_fails_the_round_explicitly_and_keeps_the_model()
+    {
+        var f = Create(2, "refused", slot => slot is null ? Props.Create(() => new RefusingAggregator()) : TapAggregator.For(slot, CreateTestProbe().Ref));
+        Open(f);
+        var updates = Train(f);
+        Submit(f, 0, updates[0]);
+
+        var closed = f.Subscriber.ExpectMsg<RoundClosed>();
+        Assert.Contains("refused the share of 'c0': refused by the stand-in", closed.Reason, StringComparison.Ordinal);
+        var status = Status(f);
+        Assert.Null(status.OpenRound);
+        Assert.Equal(0, status.Model.Version);
+        Assert.Contains(await Journal("refused"), e => e is RoundClosedIncomplete { Round: 0 });
+        Assert.DoesNotContain(await Journal("refused"), e => e is RoundCommitted);
+    }
+
+    [Fact]
+    public void An_aggregator_that_keeps_failing_is_rebuilt_a_bounded_number_of_times_then_the_round_fails()
+    {
+        var f = Create(1, "crashing", slot => slot is null ? Props.Create(() => new CrashingAggregator()) : TapAggregator.For(slot, CreateTestProbe().Ref));
+        Open(f);
+        var updates = Train(f);
+        Submit(f, 0, updates[0]);
+
+        var closed = f.Subscriber.ExpectMsg<RoundClosed>();
+        Assert.Contains($"an aggregator stopped {RoundManager.MaxAggregatorRebuilds + 1} times", closed.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, Status(f).Model.Version);
+    }
+
+    public static TheoryData<int> Steps => [0, 1, 2, 3, 4];
+
+    /// <summary>
+    /// Kill the manager after step <paramref name="step"/>: 0 the round opened, 1–3 that many
+    /// updates acknowledged (3: the merge may be finalising or committed), 4 the round committed.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Steps))]
+    public async Task A_round_manager_killed_at_any_step_of_a_round_resumes_to_the_same_bits(int step)
+    {
+        string id = $"killed-at-{step}";
+        var f = Create(3, id, supervised: true);
+        Open(f);
+        var updates = Train(f);
+        var pure = Pure(3, updates);
+        for (int c = 0; c < 3; c++)
+        {
+            if (c == step)
+            {
+                f.Manager.Tell(Kill.Instance, TestActor);
+            }
+            Submit(f, c, updates[c]);
+        }
+        if (step >= 3)
+        {
+            if (step == 4)
+            {
+                f.Subscriber.ExpectMsg<RoundCompleted>();
+            }
+            f.Manager.Tell(Kill.Instance, TestActor);
+        }
+        AwaitCondition(() => Status(f) is { OpenRound: null, NextRound: 1 });
+
+        var status = Status(f);
+        AggregatorSet.AssertBitIdentical(pure.Model.Values, status.Model.Values);
+        var committed = Assert.Single(await Journal(id), e => e is RoundCommitted);
+        var c0 = (RoundCommitted)committed;
+        Assert.Equal(Digests.Of(ModelBlob.Write(pure.Model)), c0.ModelDigest);
+        AssertSameMetrics(pure.Metrics, c0.Metrics);
+        Assert.Empty(c0.Dropped);
+    }
+}
