@@ -30,7 +30,7 @@ internal static class SimulateCommand
         var localSteps = CliOptions.Int("--local-steps", d.LocalSteps, 1, "local steps per client per round");
         var batch = CliOptions.Int("--batch-size", d.BatchSize, 1, "local batch size");
         var lr = CliOptions.Double("--lr", d.LearningRate, 0, 1, minExclusive: true, "local Adam learning rate");
-        var dataDir = CliOptions.Path("--data-dir", d.DataDir, "folder for the journal, spool, base checkpoint and rounds.csv/json (must not hold a run yet)");
+        var dataDir = CliOptions.Path("--data-dir", d.DataDir, "folder for the journal, spool, checkpoints and rounds.csv/json; a folder holding an unfinished run resumes it (same settings required)");
         var basePath = CliOptions.Path("--base", null, "pre-trained checkpoint (hfedmoe pretrain; its model shape wins over the shape options); without it the base is pre-trained first");
         var pretrainSteps = CliOptions.Int("--pretrain-steps", d.PretrainSteps, 1, "pre-training steps when no --base is given");
         var publicSize = CliOptions.Int("--public-size", d.PublicSize, 1, "public pre-training samples");
@@ -42,11 +42,12 @@ internal static class SimulateCommand
         var attention = CliOptions.Choice("--attention", d.Attention ? "on" : "off", ["off", "on"], "self-attention sub-layer in each block");
         var heads = CliOptions.Int("--heads", d.Heads, 1, "attention heads (with --attention on)", 1024);
         var progress = CliOptions.Choice("--progress", "auto", ["auto", "bar", "plain"], "progress display (auto: a bar on a terminal, lines otherwise)");
+        var fresh = new Option<bool>("--fresh") { Description = "refuse a --data-dir that already holds a run instead of resuming it (nothing is ever deleted)" };
 
         var command = new Command("simulate", "fine-tune the base model federatedly in one process (actors, SQLite journal) and report accuracy per round")
         {
             config, rounds, clients, samples, alpha, strategy, seed, localSteps, batch, lr, dataDir, basePath, pretrainSteps,
-            publicSize, layers, experts, topK, dModel, hidden, attention, heads, progress,
+            publicSize, layers, experts, topK, dModel, hidden, attention, heads, progress, fresh,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -87,9 +88,12 @@ internal static class SimulateCommand
                 Attention = Given(parse, attention) ? parse.GetValue(attention) == "on" : s.Attention,
                 Heads = Pick(heads, s.Heads),
             };
+            var given = command.Options.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+            var origins = SettingOrigins.Of(configFile, loaded,
+                SimulationKey.All.Where(k => k.Option is not null && given.Contains(k.Option)).Select(k => k.Key).ToHashSet(StringComparer.Ordinal));
             string mode = parse.GetValue(progress)!;
             bool bar = mode == "bar" || (mode == "auto" && context.Interactive);
-            return Task.FromResult(Execute(context, s, loaded, bar, cancellation));
+            return Task.FromResult(Execute(context, s, origins, loaded, bar, parse.GetValue(fresh), cancellation));
         });
         return command;
     }
@@ -98,11 +102,11 @@ internal static class SimulateCommand
 
     private static string OneLine(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
-    private static int Execute(CliContext context, SimulationSettings settings, Config config, bool bar, CancellationToken cancellation)
+    private static int Execute(CliContext context, SimulationSettings settings, SettingOrigins origins, Config config, bool bar, bool fresh, CancellationToken cancellation)
     {
         try
         {
-            settings.Validate();
+            settings.Validate(origins);
         }
         catch (ArgumentException e)
         {
@@ -129,7 +133,7 @@ internal static class SimulateCommand
                     {
                         ProgressTask? pre = null;
                         var rounds = ctx.AddTask("rounds", autoStart: false, maxValue: s.Rounds);
-                        return Simulator.Run(s, config, line => AnsiConsole.MarkupLine(Markup.Escape(line)), p =>
+                        return Simulator.Run(s, config, line => AnsiConsole.MarkupLine(Markup.Escape(line)), fresh, p =>
                         {
                             pre ??= ctx.AddTask("pretrain", maxValue: p.TotalSteps);
                             pre.Value = p.Step;
@@ -144,7 +148,7 @@ internal static class SimulateCommand
             }
             else
             {
-                result = Simulator.Run(s, config, context.Out.WriteLine, p =>
+                result = Simulator.Run(s, config, context.Out.WriteLine, fresh, p =>
                 {
                     int every = Math.Max(1, p.TotalSteps / 10);
                     if (p.Step % every == 0 || p.Step == p.TotalSteps)
@@ -159,8 +163,16 @@ internal static class SimulateCommand
         }
         catch (OperationCanceledException)
         {
-            context.Error.WriteLine("hfedmoe simulate: cancelled; the rounds so far are in the data folder");
+            context.Error.WriteLine("hfedmoe simulate: cancelled; the rounds so far are in the data folder (run the same command again to resume)");
             return HfedmoeCli.Failure;
+        }
+        catch (ResumeRefusedException e)
+        {
+            foreach (string line in e.Lines)
+            {
+                context.Error.WriteLine($"hfedmoe simulate: {OneLine(line)}");
+            }
+            return HfedmoeCli.UsageError;
         }
         catch (Exception e) when (e is ConfigurationException or ArgumentException)
         {
@@ -168,7 +180,7 @@ internal static class SimulateCommand
             context.Error.WriteLine($"hfedmoe simulate: {OneLine(e.Message)}");
             return HfedmoeCli.UsageError;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or TimeoutException or AskTimeoutException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or TimeoutException or AskTimeoutException or KeyNotFoundException or InvalidDataException)
         {
             context.Error.WriteLine($"hfedmoe simulate: {OneLine(e.Message)}");
             return HfedmoeCli.Failure;
@@ -181,6 +193,14 @@ internal static class SimulateCommand
     private static void WriteSummary(TextWriter output, SimulationResult result)
     {
         output.WriteLine();
+        if (result.AlreadyComplete)
+        {
+            output.WriteLine($"already complete: the data folder holds all {result.Rounds.Count} rounds; nothing was trained");
+        }
+        else if (result.RoundsBefore > 0)
+        {
+            output.WriteLine($"resumed: {result.RoundsBefore} rounds were already done, {result.Rounds.Count - result.RoundsBefore} run now");
+        }
         output.WriteLine(" round | outcome           | accuracy | rare acc | accepted | dropped | seconds | model digest");
         output.WriteLine("-------+-------------------+----------+----------+----------+---------+---------+-------------");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $" {"base",5} | {"",-17} | {result.InitialAccuracy,8:P1} | {result.InitialRareAccuracy,8:P1} | {"",8} | {"",7} | {"",7} |"));

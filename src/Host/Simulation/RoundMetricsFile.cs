@@ -57,10 +57,66 @@ internal sealed class RoundMetricsFile(string directory)
         WriteAtomically(JsonPath, JsonSerializer.Serialize(json, Json));
     }
 
+    /// <summary>
+    /// The rows of <c>rounds.csv</c> (empty when there is none), as written by <see cref="Write"/>:
+    /// the CSV rather than the JSON, because only the CSV keeps non-finite metrics.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not one <see cref="Write"/> wrote.</exception>
+    public IReadOnlyList<RoundReport> Read()
+    {
+        if (!File.Exists(CsvPath))
+        {
+            return [];
+        }
+        string[] lines = File.ReadAllLines(CsvPath);
+        const string Fixed = "round,outcome,accuracy,rare_accuracy,accepted,dropped,seconds,model_digest";
+        if (lines.Length == 0 || !lines[0].StartsWith(Fixed, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{CsvPath} does not start with the header {Fixed}");
+        }
+        string[] keys = lines[0].Split(',')[8..];
+        var rows = new List<RoundReport>();
+        var inv = CultureInfo.InvariantCulture;
+        for (int i = 1; i < lines.Length; i++)
+        {
+            string[] cells = lines[i].Split(',');
+            if (cells.Length != 8 + keys.Length)
+            {
+                throw new InvalidDataException($"{CsvPath} line {i + 1} has {cells.Length} cells; the header has {8 + keys.Length}");
+            }
+            try
+            {
+                var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+                for (int k = 0; k < keys.Length; k++)
+                {
+                    if (cells[8 + k].Length > 0)
+                    {
+                        metrics[keys[k]] = double.Parse(cells[8 + k], NumberStyles.Float, inv);
+                    }
+                }
+                rows.Add(new RoundReport(
+                    int.Parse(cells[0], NumberStyles.Integer, inv), cells[1],
+                    double.Parse(cells[2], NumberStyles.Float, inv), double.Parse(cells[3], NumberStyles.Float, inv),
+                    int.Parse(cells[4], NumberStyles.Integer, inv), int.Parse(cells[5], NumberStyles.Integer, inv),
+                    cells[7], double.Parse(cells[6], NumberStyles.Float, inv), metrics));
+            }
+            catch (FormatException e)
+            {
+                throw new InvalidDataException($"{CsvPath} line {i + 1}: {e.Message}", e);
+            }
+        }
+        return rows;
+    }
+
+    /// <summary>Temporary file, flushed to disk, renamed over the old one: a crash leaves the old file or the new, never half of one.</summary>
     private static void WriteAtomically(string path, string text)
     {
         string temp = path + ".tmp";
-        File.WriteAllText(temp, text);
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            stream.Write(Encoding.UTF8.GetBytes(text));
+            stream.Flush(flushToDisk: true);
+        }
         File.Move(temp, path, overwrite: true);
     }
 }

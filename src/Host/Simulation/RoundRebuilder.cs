@@ -1,4 +1,3 @@
-using System.Text.Json;
 using HFedMoE.Actors.Rounds;
 using HFedMoE.Actors.Server;
 using HFedMoE.Model.Data;
@@ -23,13 +22,10 @@ internal static class RoundRebuilder
         ArgumentNullException.ThrowIfNull(rounds);
         var record = rounds.FirstOrDefault(r => r.Round == round)
             ?? throw new InvalidOperationException($"round {round} is not in the journal");
-        string settingsPath = Path.Combine(dataDir, Simulator.SettingsFile);
-        if (!File.Exists(settingsPath))
-        {
-            throw new InvalidOperationException($"{settingsPath} is missing; rebuild needs the settings the run wrote");
-        }
-        var settings = (JsonSerializer.Deserialize<SimulationSettings>(File.ReadAllText(settingsPath))
-            ?? throw new InvalidOperationException($"{settingsPath} is empty")).Validate();
+        var folder = new RunFolder(dataDir);
+        var settings = folder.ReadSettings() is { } stored
+            ? folder.Relocated(stored).Validate()
+            : throw new InvalidOperationException($"{folder.SettingsPath} is missing; rebuild needs the settings the run wrote");
         var initial = Simulator.InitialModel(settings, settings.BasePath!);
         var spool = UpdateSpool.InDirectory(Path.Combine(dataDir, "spool"));
         var before = rounds.LastOrDefault(r => r.Round < round && r.Outcome == "committed" && r.ModelDigest is not null);

@@ -159,39 +159,51 @@ internal sealed record SimulationSettings
         };
     }
 
-    /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid setting and what it accepts.</summary>
-    public SimulationSettings Validate()
+    /// <summary>
+    /// Throws an <see cref="ArgumentException"/> naming the first invalid setting and what it
+    /// accepts: by its command-line option, or by its HOCON key and file when
+    /// <paramref name="origins"/> says it came from one.
+    /// </summary>
+    public SimulationSettings Validate(SettingOrigins? origins = null)
     {
+        var o = origins ?? SettingOrigins.CommandLine;
         if (!StrategyFactory.Names.Contains(Strategy))
         {
-            throw new ArgumentException($"--strategy must be one of {string.Join(", ", StrategyFactory.Names)}; got '{Strategy}'");
+            throw new ArgumentException($"{o.Name("strategy")} must be one of {string.Join(", ", StrategyFactory.Names)}; got '{Strategy}'{o.Source("strategy")}");
         }
-        Require(Rounds >= 1, "--rounds", Rounds, ">= 1");
-        Require(Clients >= 1, "--clients", Clients, ">= 1");
-        Require(SamplesPerClient >= 1, "--samples-per-client", SamplesPerClient, ">= 1");
-        Require(Alpha > 0 && double.IsFinite(Alpha), "--alpha", Alpha, "> 0");
-        Require(Seed >= 0, "--seed", Seed, ">= 0");
-        Require(LocalSteps >= 1, "--local-steps", LocalSteps, ">= 1");
-        Require(BatchSize >= 1, "--batch-size", BatchSize, ">= 1");
-        Require(LearningRate > 0 && double.IsFinite(LearningRate), "--lr", LearningRate, "> 0");
-        Require(PretrainSteps >= 1, "--pretrain-steps", PretrainSteps, ">= 1");
-        Require(PublicSize >= 1, "--public-size", PublicSize, ">= 1");
-        Require(DataDir.Length > 0, "--data-dir", DataDir, "a folder path");
+        Require(o, Rounds >= 1, "rounds", Rounds, ">= 1");
+        Require(o, Clients >= 1, "clients", Clients, ">= 1");
+        Require(o, SamplesPerClient >= 1, "samples-per-client", SamplesPerClient, ">= 1");
+        Require(o, Alpha > 0 && double.IsFinite(Alpha), "alpha", Alpha, "> 0");
+        Require(o, Seed >= 0, "seed", Seed, ">= 0");
+        Require(o, LocalSteps >= 1, "local-steps", LocalSteps, ">= 1");
+        Require(o, BatchSize >= 1, "batch-size", BatchSize, ">= 1");
+        Require(o, LearningRate > 0 && double.IsFinite(LearningRate), "lr", LearningRate, "> 0");
+        Require(o, PretrainSteps >= 1, "pretrain-steps", PretrainSteps, ">= 1");
+        Require(o, PublicSize >= 1, "public-size", PublicSize, ">= 1");
+        Require(o, DataDir.Length > 0, "data-dir", DataDir, "a folder path");
         if (Budgets.Count == 0 || Budgets.Any(b => !(b > 0) || !double.IsFinite(b)))
         {
-            throw new ArgumentException($"{ConfigPath}.budgets must be a non-empty list of numbers > 0; got [{string.Join(", ", Budgets)}]");
+            throw new ArgumentException($"{o.Name("budgets")} must be a non-empty list of numbers > 0; got [{string.Join(", ", Budgets)}]{o.Source("budgets")}");
         }
+        Require(o, Layers >= 1, "model.layers", Layers, ">= 1");
+        Require(o, Experts >= 1, "model.experts", Experts, ">= 1");
+        Require(o, TopK >= 1 && TopK <= Experts, "model.top-k", TopK, $"1..{Experts} (the experts per block)");
+        Require(o, DModel >= 1, "model.d-model", DModel, ">= 1");
+        Require(o, Hidden >= 1, "model.hidden", Hidden, ">= 1");
+        Require(o, Heads >= 1, "model.heads", Heads, ">= 1");
+        Require(o, !Attention || DModel % Heads == 0, "model.heads", Heads, $"a divisor of the model width {DModel} (with attention on)");
         Corpus.Validate();
         Partition.Validate();
         Model.Validate();
         return this;
     }
 
-    private static void Require(bool ok, string option, object value, string expected)
+    private static void Require(SettingOrigins origins, bool ok, string key, object value, string expected)
     {
         if (!ok)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{option} expects {expected}; got '{value}'"));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{origins.Name(key)} expects {expected}; got '{value}'{origins.Source(key)}"));
         }
     }
 }

@@ -70,16 +70,20 @@ public sealed class SimulateCommandTests(TinySimulation run) : IClassFixture<Tin
     }
 
     [Fact]
-    public void A_second_run_into_the_same_folder_is_refused_and_leaves_the_first_intact()
+    public void A_second_run_into_a_finished_folder_says_already_complete_exits_0_and_trains_nothing()
     {
         Assert.True(run.Code == 0, run.Error);
         string before = File.ReadAllText(Path.Combine(run.DataDir, "rounds.csv"));
+        var stamp = File.GetLastWriteTimeUtc(Path.Combine(run.DataDir, "rounds.csv"));
 
-        var (code, _, error) = TinySimulation.Run(["simulate", .. TinySimulation.TinyArgs, "--data-dir", run.DataDir]);
+        var (code, output, error) = TinySimulation.Run(["simulate", .. TinySimulation.TinyArgs, "--data-dir", run.DataDir]);
 
-        Assert.Equal(1, code);
-        Assert.Contains("already holds a run", error, StringComparison.Ordinal);
+        Assert.True(code == 0, error);
+        Assert.Contains("already complete", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("pretrain step", output, StringComparison.Ordinal);
+        Assert.Contains(FinalDigest(run.DataDir), output, StringComparison.Ordinal);
         Assert.Equal(before, File.ReadAllText(Path.Combine(run.DataDir, "rounds.csv")));
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(run.DataDir, "rounds.csv")));
     }
 
     [Fact]

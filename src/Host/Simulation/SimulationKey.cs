@@ -1,0 +1,52 @@
+using System.Globalization;
+
+namespace HFedMoE.Host.Simulation;
+
+/// <summary>
+/// One setting of <c>hfedmoe simulate</c>: its HOCON key under <see cref="SimulationSettings.ConfigPath"/>,
+/// its command-line option (null: only the config file sets it), and its value as text. The
+/// table is what error messages and the resume check name settings by.
+/// </summary>
+internal sealed record SimulationKey(string Key, string? Option, Func<SimulationSettings, string> Text, bool AffectsResults = true)
+{
+    /// <summary>The full HOCON path, e.g. <c>hfedmoe.simulate.alpha</c>.</summary>
+    public string Path => $"{SimulationSettings.ConfigPath}.{Key}";
+
+    /// <summary>Every key, in reference.conf order.</summary>
+    public static IReadOnlyList<SimulationKey> All { get; } =
+    [
+        // More rounds only continue a run: each round depends on the round number and the model before it.
+        new("rounds", "--rounds", s => Int(s.Rounds), AffectsResults: false),
+        new("clients", "--clients", s => Int(s.Clients)),
+        new("samples-per-client", "--samples-per-client", s => Int(s.SamplesPerClient)),
+        new("alpha", "--alpha", s => Real(s.Alpha)),
+        new("strategy", "--strategy", s => s.Strategy),
+        new("seed", "--seed", s => Int(s.Seed)),
+        new("local-steps", "--local-steps", s => Int(s.LocalSteps)),
+        new("batch-size", "--batch-size", s => Int(s.BatchSize)),
+        new("lr", "--lr", s => Real(s.LearningRate)),
+        // The folder is the run's identity, not one of its settings.
+        new("data-dir", "--data-dir", s => s.DataDir, AffectsResults: false),
+        new("base", "--base", s => s.BasePath ?? ""),
+        new("pretrain-steps", "--pretrain-steps", s => Int(s.PretrainSteps)),
+        new("public-size", "--public-size", s => Int(s.PublicSize)),
+        new("budgets", null, s => $"[{string.Join(", ", s.Budgets.Select(Real))}]"),
+        new("frozen-prefixes", null, s => $"[{string.Join(", ", s.FrozenPrefixes)}]"),
+        new("model.layers", "--layers", s => Int(s.Layers)),
+        new("model.experts", "--experts", s => Int(s.Experts)),
+        new("model.top-k", "--top-k", s => Int(s.TopK)),
+        new("model.d-model", "--d-model", s => Int(s.DModel)),
+        new("model.hidden", "--hidden", s => Int(s.Hidden)),
+        new("model.attention", "--attention", s => s.Attention ? "on" : "off"),
+        new("model.heads", "--heads", s => Int(s.Heads)),
+    ];
+
+    /// <summary>The key named <paramref name="key"/> (relative to <see cref="SimulationSettings.ConfigPath"/>).</summary>
+    /// <exception cref="KeyNotFoundException">No such key.</exception>
+    public static SimulationKey Named(string key) =>
+        All.FirstOrDefault(k => k.Key == key) ?? throw new KeyNotFoundException($"{SimulationSettings.ConfigPath}.{key} is not a simulate setting");
+
+    private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Real(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+}

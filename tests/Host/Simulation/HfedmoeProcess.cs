@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace HFedMoE.Host.Tests.Simulation;
+
+/// <summary>
+/// The real <c>hfedmoe</c> executable (the Host project's build output, built as this test
+/// project's dependency) run as a child process, its stdout read line by line.
+/// </summary>
+internal sealed class HfedmoeProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+
+    private HfedmoeProcess(Process process)
+    {
+        _process = process;
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            lock (_stderr)
+            {
+                _stderr.AppendLine(e.Data);
+            }
+        };
+        _process.BeginErrorReadLine();
+    }
+
+    public static HfedmoeProcess Start(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Locate());
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        return new HfedmoeProcess(Process.Start(psi) ?? throw new InvalidOperationException("could not start hfedmoe"));
+    }
+
+    public string Stdout
+    {
+        get
+        {
+            lock (_stdout)
+            {
+                return _stdout.ToString();
+            }
+        }
+    }
+
+    public string Stderr
+    {
+        get
+        {
+            lock (_stderr)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
+
+    /// <summary>Reads stdout until a line satisfies <paramref name="match"/>; fails naming stdout and stderr if the child exits or goes quiet first.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            string? line;
+            try
+            {
+                line = await _process.StandardOutput.ReadLineAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"hfedmoe printed no matching line within {timeout}; stdout:\n{Stdout}\nstderr:\n{Stderr}");
+            }
+            if (line is null)
+            {
+                _process.WaitForExit();
+                throw new InvalidOperationException($"hfedmoe exited (code {_process.ExitCode}) before printing the expected line; stdout:\n{Stdout}\nstderr:\n{Stderr}");
+            }
+            lock (_stdout)
+            {
+                _stdout.AppendLine(line);
+            }
+            if (match(line))
+            {
+                return line;
+            }
+        }
+    }
+
+    /// <summary>Reads stdout to the end and waits for the exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            while (await _process.StandardOutput.ReadLineAsync(cts.Token) is { } line)
+            {
+                lock (_stdout)
+                {
+                    _stdout.AppendLine(line);
+                }
+            }
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"hfedmoe did not exit within {timeout}; stdout:\n{Stdout}\nstderr:\n{Stderr}");
+        }
+        return _process.ExitCode;
+    }
+
+    /// <summary>
+    /// SIGKILL: no finalizers, no flush, no disposal in the child. Only the process itself (it
+    /// starts none): walking a process tree first would give the child time to finish its round.
+    /// </summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+        }
+        _process.WaitForExit();
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+
+    private static string Locate()
+    {
+        // Artifacts layout: <artifacts>/bin/<Project>/<config>/; the Host project is built as our dependency.
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string dll = Path.Combine(here.Parent!.Parent!.FullName, "HFedMoE.Host", here.Name, "hfedmoe.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"hfedmoe not found at {dll}; build tests/Host (it builds src/Host)", dll);
+    }
+}
