@@ -8,9 +8,11 @@ using HFedMoE.Runtime.Actor.Logging;
 namespace HFedMoE.Actors.Clients;
 
 /// <summary>
-/// One federated client: its local data, its profile (sample count and compute budget) and a
-/// local trainer. On a <see cref="TrainRound"/> it trains the plan from the given global model
-/// and sends its update to the sender (the round manager) as <see cref="SubmitUpdate"/>.
+/// One federated client: its local data and its profile (sample count and compute budget). It
+/// holds no model: on a <see cref="TrainRound"/> it borrows a trainer from the node's
+/// <see cref="TrainerPool"/>, trains the plan from the given global model, gives the trainer
+/// back, and sends its update to the sender (the round manager) as <see cref="SubmitUpdate"/>.
+/// So a node hosts thousands of virtual clients with one model copy per training thread.
 /// Training is CPU-bound and blocks the actor's thread: run it on the dedicated dispatcher
 /// (<see cref="Props"/> does). Until the update is acknowledged or rejected it is sent again
 /// every resend interval: delivery is at-most-once, and the round manager answers a resend of
@@ -25,24 +27,24 @@ public sealed class Client : ReceiveActor, IWithTimers
 
     private readonly ClientProfile _profile;
     private readonly Dataset _data;
-    private readonly LocalTrainer _trainer;
+    private readonly TrainerPool _trainers;
     private readonly ILoggingAdapter _log;
     private readonly TimeSpan _resendInterval;
     private int _lastRound = -1;
     private (SubmitUpdate Message, IActorRef To)? _pending;
 
-    public Client(ClientProfile profile, Dataset data, LocalTrainer trainer, TimeSpan? resendInterval = null)
+    public Client(ClientProfile profile, Dataset data, TrainerPool trainers, TimeSpan? resendInterval = null)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(data);
-        ArgumentNullException.ThrowIfNull(trainer);
+        ArgumentNullException.ThrowIfNull(trainers);
         if (data.Count != profile.SampleCount)
         {
             throw new ArgumentException($"client '{profile.ClientId}' has {data.Count} samples; its profile says {profile.SampleCount}", nameof(data));
         }
         _profile = profile;
         _data = data;
-        _trainer = trainer;
+        _trainers = trainers;
         _resendInterval = resendInterval ?? DefaultResendInterval;
         if (_resendInterval <= TimeSpan.Zero)
         {
@@ -72,9 +74,16 @@ public sealed class Client : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>Props on the dedicated dispatcher (training must not starve the thread pool).</summary>
-    public static Props Props(ClientProfile profile, Dataset data, LocalTrainer trainer, TimeSpan? resendInterval = null) =>
-        Runtime.Actor.Props.Create(() => new Client(profile, data, trainer, resendInterval)).WithDispatcher(WorkDispatcher.Id);
+    /// <summary>Props on the dedicated dispatcher (training must not starve the thread pool), borrowing trainers from <paramref name="trainers"/>.</summary>
+    public static Props Props(ClientProfile profile, Dataset data, TrainerPool trainers, TimeSpan? resendInterval = null) =>
+        Runtime.Actor.Props.Create(() => new Client(profile, data, trainers, resendInterval)).WithDispatcher(WorkDispatcher.Id);
+
+    /// <summary>Props of a client with a trainer of its own (a pool of one that nobody else uses).</summary>
+    public static Props Props(ClientProfile profile, Dataset data, LocalTrainer trainer, TimeSpan? resendInterval = null)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        return Props(profile, data, new TrainerPool(1, () => trainer), resendInterval);
+    }
 
     private void Train(TrainRound message)
     {
@@ -95,7 +104,11 @@ public sealed class Client : ReceiveActor, IWithTimers
             }
             return;
         }
-        var update = _trainer.Train(plan, message.Global, _data);
+        SparseUpdate update;
+        using (var lease = _trainers.Rent())
+        {
+            update = lease.Trainer.Train(plan, message.Global, _data);
+        }
         _lastRound = plan.Round;
         var submit = new SubmitUpdate(update);
         _pending = (submit, Sender);

@@ -57,11 +57,11 @@ public sealed class FederationServer : ReceiveActor
     {
         var strategy = StrategyFactory.Create(_setup.Strategy, _setup.Options);
         var clients = new List<RegisterClient>();
+        // Clients borrow a trainer (a model + optimizer) only while they train: one per training thread, not per client.
+        var trainers = TrainerPool.For(_setup.Model, _setup.Trainer, _setup.TrainerPoolSize ?? TrainerPool.DefaultSize(Context.System.Config));
         foreach (var c in _setup.Clients)
         {
-            // Each client owns its trainer: a trainer holds a model and optimizer and is not shared across threads.
-            var trainer = new LocalTrainer(_setup.Model, _setup.Trainer);
-            var child = Context.ActorOf(Client.Props(c.Profile, c.Data, trainer), $"client-{Uri.EscapeDataString(c.Profile.ClientId)}");
+            var child = Context.ActorOf(Client.Props(c.Profile, c.Data, trainers), $"client-{Uri.EscapeDataString(c.Profile.ClientId)}");
             clients.Add(new RegisterClient(c.Profile, child));
         }
         // Subscribed through the Props so that the subscription survives a restart of the round manager.

@@ -83,6 +83,8 @@ internal static class RoundHistory
                 case RoundClosedIncomplete i:
                     Set(Get(i.Round) with { Outcome = "closed-incomplete", Reason = i.Reason });
                     break;
+                case ClientRegistered:
+                    break; // membership, not round history
                 default:
                     throw new InvalidOperationException($"the journal holds an event of type {e.GetType().Name}, which is not a round manager event");
             }
