@@ -17,6 +17,9 @@ public sealed class FederationServer : ReceiveActor
     private IActorRef _rounds = null!;
     private IActorRef? _requester;
     private int _remaining;
+
+    /// <summary>The first round opened for the current request; outcomes of earlier rounds are not its answer.</summary>
+    private int? _firstRoundOfRequest;
     private readonly List<object> _outcomes = [];
     private readonly HashSet<int> _finished = [];
     private GlobalModel _model;
@@ -34,10 +37,10 @@ public sealed class FederationServer : ReceiveActor
         _model = setup.Initial;
 
         Receive<RunRounds>(Run);
-        Receive<RoundOpened>(_ => { });
+        Receive<RoundOpened>(o => _firstRoundOfRequest ??= _requester is null ? null : o.Round);
         // A round already open (a StartRound sent again after a restart) is not a failure: its outcome follows.
         Receive<RoundNotStarted>(n => n.OpenRound is null, n => Fail($"round could not start: {n.Reason}"));
-        Receive<RoundNotStarted>(_ => { });
+        Receive<RoundNotStarted>(n => _firstRoundOfRequest ??= _requester is null ? null : n.OpenRound);
         Receive<RoundCompleted>(c => { _ = RoundEnded(c.Round, c); });
         Receive<RoundClosed>(c => { _ = RoundEnded(c.Round, c); });
         Receive<RoundManagerRecovered>(Recovered);
@@ -82,6 +85,7 @@ public sealed class FederationServer : ReceiveActor
         }
         _requester = Sender;
         _remaining = run.Rounds;
+        _firstRoundOfRequest = null;
         _outcomes.Clear();
         _rounds.Tell(StartRound.Instance, Self);
     }
@@ -92,6 +96,10 @@ public sealed class FederationServer : ReceiveActor
     /// </summary>
     private void Recovered(RoundManagerRecovered r)
     {
+        if (_requester is not null && r.OpenRound is { } open)
+        {
+            _firstRoundOfRequest ??= open;
+        }
         bool started = r.LastOutcome switch
         {
             RoundCompleted c => RoundEnded(c.Round, c),
@@ -115,7 +123,9 @@ public sealed class FederationServer : ReceiveActor
         {
             _model = c.Model;
         }
-        if (_requester is null)
+        // After a restart (of the manager, or of the whole process) the recovered last outcome may
+        // belong to a round that ended before this request: it is history, not an answer.
+        if (_requester is null || _firstRoundOfRequest is not { } first || round < first)
         {
             return false;
         }

@@ -64,6 +64,26 @@ public sealed class FederationServerTests(ITestOutputHelper output) : HFedMoE.Te
     }
 
     [Fact]
+    public void A_server_started_over_an_existing_journal_answers_with_new_rounds_only()
+    {
+        var spool = UpdateSpool.InMemory();
+        var first = ActorOf(FederationServer.Props(Setup(), spool));
+        Send(first, new RunRounds(1));
+        Assert.Equal(0, ((RoundCompleted)ExpectMsg<FederationResult>(TimeSpan.FromSeconds(30)).Rounds[0]).Round);
+        Watch(first);
+        Sys.Stop(first);
+        ExpectTerminated(first);
+
+        // The new manager recovers round 0 and publishes it again; that is not the answer to this request.
+        var second = ActorOf(FederationServer.Props(Setup(), spool));
+        Send(second, new RunRounds(1));
+        var result = ExpectMsg<FederationResult>(TimeSpan.FromSeconds(30));
+
+        Assert.Equal([1], result.Rounds.Select(r => ((RoundCompleted)r).Round));
+        Assert.Equal(2, result.Model.Version);
+    }
+
+    [Fact]
     public void Asking_for_zero_rounds_fails_with_the_reason()
     {
         var server = ActorOf(FederationServer.Props(Setup(), UpdateSpool.InMemory()));
