@@ -19,6 +19,7 @@ internal static class HfedmoeCli
         root.Add(PretrainCommand.Build(context));
         root.Add(SimulateCommand.Build(context));
         root.Add(ReplayCommand.Build(context));
+        root.Add(ExperimentCommand.Build(context));
         return root;
     }
 
