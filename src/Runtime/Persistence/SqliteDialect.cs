@@ -10,7 +10,7 @@ namespace HFedMoE.Runtime.Persistence;
 /// <c>synchronous</c> from the options (FULL by default: a commit is on disk when acknowledged;
 /// NORMAL with WAL survives process crashes but may lose the last commits on power loss).
 /// </summary>
-internal sealed class SqliteDialect : SqlDialect
+internal sealed class SqliteDialect : SqlDialect, IAsyncDisposable
 {
     private readonly string _connectionString;
     private readonly string _synchronous;
@@ -218,6 +218,22 @@ internal sealed class SqliteDialect : SqlDialect
             SqlJournalStatements.Bind(insert.Parameters, row);
             await insert.Command.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Closes the pooled connections of this database. Pooled connections keep their file open:
+    /// without this, a store opened later on a new file at the same path (a run folder deleted
+    /// and started again in one process) would be handed a connection to the deleted file.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_insert is { } insert)
+        {
+            await insert.Command.DisposeAsync().ConfigureAwait(false);
+            _insert = null;
+        }
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
     }
 
     public override bool IsUniqueViolation(Exception e) =>
