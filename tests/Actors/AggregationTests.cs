@@ -116,6 +116,89 @@ public sealed class AggregationTests : HFedMoE.TestKit.TestKit
         AggregatorSet.AssertBitIdentical(fixture.Model.Values, values);
     }
 
+    public static TheoryData<string> Strategies => [.. StrategyFactory.Names];
+
+    /// <summary>Each reply's shares carry the weights the strategy's delegated merge gave it.</summary>
+    [Theory]
+    [MemberData(nameof(Strategies))]
+    public void Shares_weighted_by_any_strategy_merge_to_that_strategy_s_bits(string name)
+    {
+        var fixture = RoundFixture.Create(seed: 6);
+        var pure = StrategyFactory.Create(name, fixture.Options);
+        pure.ConfigureTrain(RoundFixture.Round, fixture.Model, fixture.Clients);
+        var expected = pure.AggregateTrain(RoundFixture.Round, fixture.Updates, []);
+        var strategy = (ExpertBudgetStrategy)StrategyFactory.Create(name, fixture.Options);
+        var plans = strategy.ConfigureTrain(RoundFixture.Round, fixture.Model, fixture.Clients);
+        var delegated = strategy.BeginDelegatedMerge(RoundFixture.Round);
+        var shares = new List<RoutedShares>();
+        foreach (var u in fixture.Updates)
+        {
+            if (delegated.Offer(u, out var weights) is null && weights is not null)
+            {
+                shares.Add(SparseUpdateCodec.Shares(u, fixture.Model.Layout, weights));
+            }
+        }
+        Assert.NotEmpty(shares);
+        var set = new AggregatorSet(this);
+        set.Open(OpenRound.For(RoundFixture.Round, fixture.Model, plans, fixture.Clients, fixture.Options, delegated));
+
+        set.SendAccepted(AggregatorSet.Messages(shares, seed: 9));
+        var (values, _, gating) = set.Finalize(fixture.Model);
+
+        AggregatorSet.AssertBitIdentical(expected.Model.Values, values);
+        Assert.Equal(shares.Count, gating.UpdatesMerged);
+    }
+
+    [Fact]
+    public void FedAvg_over_full_models_sends_every_expert_a_share_and_untrained_ones_count_as_the_previous_value()
+    {
+        var fixture = RoundFixture.Create();
+        var strategy = (ExpertBudgetStrategy)StrategyFactory.Create(StrategyFactory.FedAvgFull, fixture.Options);
+        strategy.ConfigureTrain(RoundFixture.Round, fixture.Model, fixture.Clients);
+        var delegated = strategy.BeginDelegatedMerge(RoundFixture.Round);
+        var update = fixture.Update("c3");   // trained nothing
+        Assert.Null(delegated.Offer(update, out var weights));
+
+        var shares = SparseUpdateCodec.Shares(update, fixture.Model.Layout, weights!);
+
+        Assert.Equal(fixture.Model.Layout.ExpertCount, shares.Experts.Count);
+        Assert.All(shares.Experts, s => Assert.Equal((update.SampleCount, false, 0), (s.Weight, s.Update.Trained, s.Update.Tensors.Count)));
+        Assert.Equal((update.SampleCount, update.SampleCount), (shares.Gating.SharedWeight, shares.Gating.RouterWeight));
+        Assert.Empty(shares.Gating.RouterColumns);
+    }
+
+    [Fact]
+    public void Shares_with_bad_weights_are_refused_and_leave_the_sums_alone()
+    {
+        var fixture = RoundFixture.Create();
+        var strategy = (ExpertBudgetStrategy)StrategyFactory.Create(StrategyFactory.FrequencyTopK, fixture.Options);
+        var plans = strategy.ConfigureTrain(RoundFixture.Round, fixture.Model, fixture.Clients);
+        var delegated = strategy.BeginDelegatedMerge(RoundFixture.Round);
+        var set = new AggregatorSet(this);
+        set.Open(OpenRound.For(RoundFixture.Round, fixture.Model, plans, fixture.Clients, fixture.Options, delegated));
+        var update = fixture.Update("c2");
+        Assert.Null(delegated.Offer(update, out var weights));
+        var shares = SparseUpdateCodec.Shares(update, fixture.Model.Layout, weights!);
+
+        var expert = shares.Experts[0].Clone();
+        expert.Weight = -1;
+        Assert.Contains("has weight -1; expected a finite value ≥ 0", set.SendRejected(set.For(expert), expert).Reason, StringComparison.Ordinal);
+        var nan = shares.Gating.Clone();
+        nan.SharedWeight = double.NaN;
+        Assert.Contains("has weight NaN; expected finite values ≥ 0", set.SendRejected(set.Gating, nan).Reason, StringComparison.Ordinal);
+        // Frequency top-k merges the router per expert column: a share without columns cannot be merged.
+        var noColumns = shares.Gating.Clone();
+        noColumns.RouterColumns.Clear();
+        Assert.Contains("per-expert-column router merge needs RouterColumns", set.SendRejected(set.Gating, noColumns).Reason, StringComparison.Ordinal);
+        var empty = new ExpertShare { Weight = 1 };
+        Assert.Contains("carries no update", set.SendRejected(set.Experts[(0, 0)], empty).Reason, StringComparison.Ordinal);
+
+        var (values, experts, gating) = set.Finalize(fixture.Model);
+        AggregatorSet.AssertBitIdentical(fixture.Model.Values, values);
+        Assert.True(gating.Unchanged);
+        Assert.All(experts, m => Assert.True(m.Unchanged));
+    }
+
     [Fact]
     public void Aggregators_run_on_the_dedicated_dispatcher()
     {

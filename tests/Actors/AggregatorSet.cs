@@ -49,6 +49,29 @@ internal sealed class AggregatorSet
 
     public IActorRef For(ExpertUpdate update) => Experts[(update.Layer, update.Expert)];
 
+    /// <summary>The aggregator a message of a client's reply goes to.</summary>
+    public IActorRef For(Google.Protobuf.IMessage message) => message switch
+    {
+        ExpertUpdate x => For(x),
+        ExpertShare s => For(s.Update),
+        _ => Gating,
+    };
+
+    /// <summary>As <see cref="Messages"/>, for replies cut into weighted shares.</summary>
+    public static List<(Google.Protobuf.IMessage Message, bool IsGating)> Messages(IEnumerable<RoutedShares> shares, int? seed = null)
+    {
+        var all = shares
+            .SelectMany(r => r.Experts.Select(x => ((Google.Protobuf.IMessage)ExpertShare.Parser.ParseFrom(x.ToByteArray()), false))
+                .Append((GatingShare.Parser.ParseFrom(r.Gating.ToByteArray()), true)))
+            .ToList();
+        if (seed is { } s)
+        {
+            var rng = new Random(s);
+            all = [.. all.OrderBy(_ => rng.Next())];
+        }
+        return all;
+    }
+
     /// <summary>
     /// Every message of <paramref name="updates"/> as it arrives off the wire (encoded and parsed
     /// again), in an order shuffled by <paramref name="seed"/> (none: as given).
@@ -70,9 +93,9 @@ internal sealed class AggregatorSet
     /// <summary>Sends each message to its aggregator and expects an ack (not a duplicate) for each.</summary>
     public void SendAccepted(IEnumerable<(Google.Protobuf.IMessage Message, bool IsGating)> messages)
     {
-        foreach (var (m, gating) in messages)
+        foreach (var (m, _) in messages)
         {
-            (gating ? Gating : For((ExpertUpdate)m)).Tell(m, _kit.TestActor);
+            For(m).Tell(m, _kit.TestActor);
             var reply = _kit.ExpectMsg<object>();
             var ack = Assert.IsType<SliceAccepted>(reply);
             Assert.False(ack.Duplicate);

@@ -6,11 +6,13 @@ namespace HFedMoE.Actors.Aggregation;
 
 /// <summary>
 /// Merges the updates of one expert (MoE layer <c>layer</c>, expert <c>expert</c> within it) as
-/// they stream in, weighted by HFedMoE's w_c(e) = |D_c|·1[u_c(e) ≥ τ and trained]. The math is
+/// they stream in, each with the weight its <see cref="ExpertShare"/> carries (the round's
+/// strategy's w_c(e)); a bare <see cref="ExpertUpdate"/> is weighed by HFedMoE's
+/// w_c(e) = |D_c|·1[u_c(e) ≥ τ and trained] under the round's options. The math is
 /// the Federated layer's (<see cref="UpdateValidator"/>, <see cref="StreamingAggregator"/>) over
 /// this expert's slice of the model, so the result is bit-identical to the whole-model merge in
 /// any arrival order. Protocol: <see cref="OpenRound"/> → <see cref="AggregatorReady"/>;
-/// <see cref="ExpertUpdate"/> → <see cref="SliceAccepted"/> or <see cref="SliceRejected"/>;
+/// <see cref="ExpertShare"/> or <see cref="ExpertUpdate"/> → <see cref="SliceAccepted"/> or <see cref="SliceRejected"/>;
 /// <see cref="FinalizeRound"/> → <see cref="ExpertMerged"/>; problems with a round → <see cref="Error"/>.
 /// </summary>
 public sealed class ExpertAggregator : ReceiveActor
@@ -27,7 +29,16 @@ public sealed class ExpertAggregator : ReceiveActor
         _layer = layer;
         _expert = expert;
         Receive<OpenRound>(Open);
-        Receive<ExpertUpdate>(Offer);
+        Receive<ExpertUpdate>(u => Offer(u, u, weight: null));
+        Receive<ExpertShare>(s =>
+        {
+            if (s.Update is null)
+            {
+                Reject(new ExpertUpdate { Layer = _layer, Expert = _expert }, "the expert share carries no update");
+                return;
+            }
+            Offer(s, s.Update, s.Weight);
+        });
         Receive<FinalizeRound>(Finalize);
     }
 
@@ -56,14 +67,21 @@ public sealed class ExpertAggregator : ReceiveActor
         Sender.Tell(new AggregatorReady(open.Round, open.Model.Version));
     }
 
-    private void Offer(ExpertUpdate update)
+    /// <param name="message">What arrived (its digest identifies a resend).</param>
+    /// <param name="weight">The strategy's weight; null: HFedMoE's from the round's options.</param>
+    private void Offer(Google.Protobuf.IMessage message, ExpertUpdate update, double? weight)
     {
         if (update.Layer != _layer || update.Expert != _expert)
         {
             Reject(update, $"update for layer {update.Layer} expert {update.Expert} reached the aggregator of layer {_layer} expert {_expert}");
             return;
         }
-        var digest = UpdateLedger.Digest(update);
+        if (weight is { } w && (!(w >= 0) || double.IsInfinity(w)))
+        {
+            Reject(update, $"the share of '{update.ClientId}' has weight {w}; expected a finite value ≥ 0");
+            return;
+        }
+        var digest = UpdateLedger.Digest(message);
         var admission = _state.Admit(update.Round, update.ClientId, digest);
         if (admission.IsDuplicate)
         {
@@ -82,7 +100,7 @@ public sealed class ExpertAggregator : ReceiveActor
             return;
         }
         var weights = new double[round.Scope.ExpertId + 1];
-        weights[round.Scope.ExpertId] = HFedMoEWeights.ExpertWeight(round.Options, update.SampleCount, update.Usage, update.Trained);
+        weights[round.Scope.ExpertId] = weight ?? HFedMoEWeights.ExpertWeight(round.Options, update.SampleCount, update.Usage, update.Trained);
         if (round.Add(scoped, new ContributionWeights(0, 0, null, weights)) is { } refusedBySums)
         {
             Reject(update, refusedBySums);

@@ -5,11 +5,14 @@ using HFedMoE.Runtime.Actor;
 namespace HFedMoE.Actors.Aggregation;
 
 /// <summary>
-/// Merges the router (gating) parameters of every MoE layer with HFedMoE's client weights α̃(c)
-/// (normalised a_c = Σ_{e ∈ S_c} u_c(e)·s^c(e); or the paper's unnormalised α, or per expert
-/// column, as the options say), and the shared dense parameters by |D_c|, which travel in the same
-/// <see cref="GatingUpdate"/>. The math is the Federated layer's over the non-expert slice of the
-/// model. Protocol as <see cref="ExpertAggregator"/>'s, answering <see cref="GatingMerged"/>.
+/// Merges the router (gating) parameters of every MoE layer and the shared dense parameters, which
+/// travel in the same <see cref="GatingUpdate"/>, with the weights its <see cref="GatingShare"/>
+/// carries (the round's strategy's), the router as <see cref="OpenRound.Gating"/> says (normalised,
+/// the paper's unnormalised sum over |S_global| — counted here from the usages received — or per
+/// expert column). A bare <see cref="GatingUpdate"/> is weighed as HFedMoE would: α̃(c) from
+/// a_c = Σ_{e ∈ S_c} u_c(e)·s^c(e) and |D_c| for the shared parameters. The math is the Federated
+/// layer's over the non-expert slice of the model. Protocol as <see cref="ExpertAggregator"/>'s,
+/// answering <see cref="GatingMerged"/>.
 /// </summary>
 public sealed class GatingAggregator : ReceiveActor
 {
@@ -20,7 +23,8 @@ public sealed class GatingAggregator : ReceiveActor
     public GatingAggregator()
     {
         Receive<OpenRound>(Open);
-        Receive<GatingUpdate>(Offer);
+        Receive<GatingUpdate>(u => Offer(u, u, null));
+        Receive<GatingShare>(s => Offer(s, s.Update ?? new GatingUpdate(), s));
         Receive<FinalizeRound>(Finalize);
     }
 
@@ -37,7 +41,7 @@ public sealed class GatingAggregator : ReceiveActor
         try
         {
             var scope = AggregationScope.ForGating(open.Model);
-            _state.Begin(new ScopedRound(open, scope, HFedMoEWeights.RouterMergeOf(open.Options)));
+            _state.Begin(new ScopedRound(open, scope, open.Gating));
             _dominant = new bool[open.Model.Layout.ExpertCount];
         }
         catch (ArgumentException e)
@@ -48,9 +52,16 @@ public sealed class GatingAggregator : ReceiveActor
         Sender.Tell(new AggregatorReady(open.Round, open.Model.Version));
     }
 
-    private void Offer(GatingUpdate update)
+    /// <param name="message">What arrived (its digest identifies a resend).</param>
+    /// <param name="share">The strategy's weights; null: HFedMoE's from the round's options.</param>
+    private void Offer(Google.Protobuf.IMessage message, GatingUpdate update, GatingShare? share)
     {
-        var digest = UpdateLedger.Digest(update);
+        if (share is not null && WeightProblem(share) is { } bad)
+        {
+            Reject(update, bad);
+            return;
+        }
+        var digest = UpdateLedger.Digest(message);
         var admission = _state.Admit(update.Round, update.ClientId, digest);
         if (admission.IsDuplicate)
         {
@@ -69,8 +80,16 @@ public sealed class GatingAggregator : ReceiveActor
             return;
         }
         // Experts have aggregators of their own: this share of the reply carries no expert weight.
-        var (router, columns) = HFedMoEWeights.RouterWeight(round.Options, update.SampleCount, scoped.Usage, scoped.Importance);
-        var weights = new ContributionWeights(update.SampleCount, router, columns, new double[scoped.Usage.Count]);
+        ContributionWeights weights;
+        if (share is null)
+        {
+            var (router, columns) = HFedMoEWeights.RouterWeight(round.Options, update.SampleCount, scoped.Usage, scoped.Importance);
+            weights = new ContributionWeights(update.SampleCount, router, columns, new double[scoped.Usage.Count]);
+        }
+        else
+        {
+            weights = new ContributionWeights(share.SharedWeight, share.RouterWeight, share.RouterColumns.Count > 0 ? [.. share.RouterColumns] : null, new double[scoped.Usage.Count]);
+        }
         if (round.Add(scoped, weights) is { } refusedBySums)
         {
             Reject(update, refusedBySums);
@@ -82,6 +101,22 @@ public sealed class GatingAggregator : ReceiveActor
         }
         round.Ledger.Accept(update.ClientId, digest);
         Ack(update, digest, duplicate: false);
+    }
+
+    private static string? WeightProblem(GatingShare share)
+    {
+        if (share.Update is null)
+        {
+            return "the gating share carries no update";
+        }
+        foreach (double w in share.RouterColumns.Prepend(share.RouterWeight).Prepend(share.SharedWeight))
+        {
+            if (!(w >= 0) || double.IsInfinity(w))
+            {
+                return $"the gating share of '{share.Update.ClientId}' has weight {w}; expected finite values ≥ 0";
+            }
+        }
+        return null;
     }
 
     private static string? Problem(GatingUpdate update, ScopedRound round, out SparseUpdate scoped)

@@ -48,7 +48,39 @@ public static class SparseUpdateCodec
     /// strategy weighs used-but-frozen experts, see <see cref="HFedMoEWeights.UntrainedUsageFloor"/>).
     /// Router and shared tensors go in the <see cref="GatingUpdate"/>.
     /// </summary>
-    public static RoutedUpdate Split(SparseUpdate update, ExpertLayout layout, double? untrainedUsageFloor = null)
+    public static RoutedUpdate Split(SparseUpdate update, ExpertLayout layout, double? untrainedUsageFloor = null) =>
+        Split(update, layout, e => untrainedUsageFloor is { } floor && update.Usage[e] >= floor);
+
+    /// <summary>
+    /// Cuts a reply into its round messages, each with the weight the round's strategy merges it
+    /// with (<paramref name="weights"/>, from <see cref="DelegatedMerge.Offer"/>): an
+    /// <see cref="ExpertShare"/> for every expert the client trained, sent tensors of, or counts
+    /// for (weight > 0: an untrained one counts as the previous value), and a
+    /// <see cref="GatingShare"/> with the shared and router weights.
+    /// </summary>
+    public static RoutedShares Shares(SparseUpdate update, ExpertLayout layout, ContributionWeights weights)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(weights);
+        if (weights.Experts.Count != layout.ExpertCount || weights.RouterColumns is { } rc && rc.Count != layout.ExpertCount)
+        {
+            throw new ArgumentException($"weights of '{update.ClientId}' have {weights.Experts.Count} expert and {weights.RouterColumns?.Count ?? 0} router column entries; the model has {layout.ExpertCount} experts", nameof(weights));
+        }
+        var routed = Split(update, layout, e => weights.Experts[e] > 0);
+        var gating = new GatingShare { Update = routed.Gating, SharedWeight = weights.Shared, RouterWeight = weights.Router };
+        if (weights.RouterColumns is { } columns)
+        {
+            gating.RouterColumns.AddRange(columns);
+        }
+        var experts = routed.Experts
+            .Select(x => new ExpertShare { Update = x, Weight = weights.Experts[x.Layer * layout.ExpertsPerLayer + x.Expert] })
+            .ToList();
+        return new RoutedShares(routed.Report, gating, experts);
+    }
+
+    /// <param name="alsoSend">Whether an expert the client neither trained nor sent tensors of still gets a share.</param>
+    private static RoutedUpdate Split(SparseUpdate update, ExpertLayout layout, Func<int, bool> alsoSend)
     {
         ArgumentNullException.ThrowIfNull(update);
         ArgumentNullException.ThrowIfNull(layout);
@@ -96,7 +128,7 @@ public static class SparseUpdateCodec
         var expertUpdates = new List<ExpertUpdate>();
         for (int e = 0; e < experts; e++)
         {
-            bool send = trained[e] || perExpert[e] is not null || (untrainedUsageFloor is { } floor && update.Usage[e] >= floor);
+            bool send = trained[e] || perExpert[e] is not null || alsoSend(e);
             if (!send)
             {
                 continue;

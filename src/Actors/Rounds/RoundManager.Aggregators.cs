@@ -6,20 +6,18 @@ using HFedMoE.Runtime.Actor;
 namespace HFedMoE.Actors.Rounds;
 
 /// <summary>
-/// The round's merge through the aggregator actors (HFedMoE and its ablations, whose weights the
-/// actors compute from what each share of an update carries; the baselines' weights are internal
-/// to their strategies, so they merge inside the manager through <see cref="IRoundAggregation"/>).
-/// Each accepted update is split: every expert's share to that expert's aggregator, router and
-/// shared tensors to the gating aggregator. The strategy's <see cref="IRoundAggregation"/> still
-/// sees every update, without its tensors, so validation and the round's metrics stay the
-/// strategy's while the tensors are summed once, in the actors.
+/// The round's merge through the aggregator actors, for every <see cref="ExpertBudgetStrategy"/>
+/// (all of <see cref="StrategyFactory"/>'s): the strategy's <see cref="DelegatedMerge"/> validates
+/// each accepted update, counts it for the round's metrics and returns the weights it merges with;
+/// the update is split and every share travels with its weight — each expert's to that expert's
+/// aggregator, router and shared tensors to the gating aggregator — so the tensors are summed once,
+/// in the actors, and the manager holds no model-sized sums. Any other
+/// <see cref="IFederatedStrategy"/> merges inside the manager through its <see cref="IRoundAggregation"/>.
 /// </summary>
 public sealed partial class RoundManager
 {
     /// <summary>How often one round's aggregators are rebuilt after one stops before the round is failed.</summary>
     internal const int MaxAggregatorRebuilds = 3;
-
-    private bool UsesAggregatorActors => _strategy is HFedMoEStrategy;
 
     /// <summary>
     /// A failed aggregator is stopped, never restarted: a restart would silently lose the sums it
@@ -43,14 +41,19 @@ public sealed partial class RoundManager
 
     private static string SliceName(SliceRejected r) => r.Kind == UpdateKind.Gating ? "the gating parameters" : $"layer {r.Layer} expert {r.Expert}";
 
-    /// <summary>Starts the round's merge: the strategy's aggregation and, for the HFedMoE family, a fresh set of aggregator actors.</summary>
+    /// <summary>
+    /// Starts the round's merge: the strategy's delegated merge and a fresh set of aggregator
+    /// actors, or, for a strategy that can only merge itself, its <see cref="IRoundAggregation"/>.
+    /// </summary>
     private void BeginMerge(OpenRound open, IReadOnlyList<TrainPlan> plans, IReadOnlyList<ClientProfile> profiles)
     {
-        open.Begin(plans, _strategy.BeginAggregateTrain(open.Round), _model, profiles, _strategy.Options.ValueBound);
-        if (UsesAggregatorActors)
+        if (_strategy is ExpertBudgetStrategy delegating)
         {
+            open.Begin(plans, delegating.BeginDelegatedMerge(open.Round), _model, profiles, _strategy.Options.ValueBound);
             open.Aggregators = SpawnAggregators(open, generation: 0);
+            return;
         }
+        open.Begin(plans, _strategy.BeginAggregateTrain(open.Round), _model, profiles, _strategy.Options.ValueBound);
     }
 
     private RoundAggregators SpawnAggregators(OpenRound open, int generation)
@@ -69,7 +72,7 @@ public sealed partial class RoundManager
         }
         var gating = Context.ActorOf(AggregatorProps(null), $"{prefix}-gating");
         var set = new RoundAggregators(open.Round, generation, experts, gating);
-        var opening = Aggregation.OpenRound.For(open.Round, _model, open.Plans, open.Profiles, _strategy.Options);
+        var opening = Aggregation.OpenRound.For(open.Round, _model, open.Plans, open.Profiles, _strategy.Options, open.Delegated!);
         foreach (var a in set.All)
         {
             Context.WatchWith(a, new AggregatorStopped(open.Round, generation));
@@ -85,27 +88,33 @@ public sealed partial class RoundManager
     /// <summary>Counts an accepted update in the round (live, or replayed from the spool after a restart).</summary>
     private void Merge(OpenRound open, SparseUpdate update)
     {
-        var aggregators = open.Aggregators;
-        // With aggregator actors the strategy sees the update without its tensors: validation (of
-        // the statistics) and metrics are its own, the tensors are merged once, by the actors.
-        var offered = aggregators is null ? update : update with { Tensors = [] };
-        if (open.Aggregation!.Offer(offered) is { } refused)
+        if (open.Delegated is not { } delegated)
         {
-            // It passed validation before it was journaled, so this means the spool or the strategy changed.
+            if (open.Aggregation!.Offer(update) is { } refusedHere)
+            {
+                // It passed validation before it was journaled, so this means the spool or the strategy changed.
+                Log.Error($"round {open.Round}: the merge refused the accepted update of '{update.ClientId}': {refusedHere.Reason}");
+            }
+            return;
+        }
+        if (delegated.Offer(update, out var weights) is { } refused)
+        {
             Log.Error($"round {open.Round}: the merge refused the accepted update of '{update.ClientId}': {refused.Reason}");
         }
-        if (aggregators is not null)
+        // No weights: the strategy does not merge this update (e.g. a FedAvg-Naive device over budget).
+        if (weights is not null)
         {
-            Route(aggregators, update);
+            open.Weights[update.ClientId] = weights;
+            Route(open.Aggregators!, update, weights);
         }
     }
 
-    private void Route(RoundAggregators aggregators, SparseUpdate update)
+    private void Route(RoundAggregators aggregators, SparseUpdate update, ContributionWeights weights)
     {
-        var routed = SparseUpdateCodec.Split(update, _model.Layout, HFedMoEWeights.UntrainedUsageFloor(_strategy.Options));
+        var routed = SparseUpdateCodec.Shares(update, _model.Layout, weights);
         foreach (var share in routed.Experts)
         {
-            aggregators.ExpertAt(share.Layer, share.Expert).Tell(share, Self);
+            aggregators.ExpertAt(share.Update.Layer, share.Update.Expert).Tell(share, Self);
         }
         aggregators.Gating.Tell(routed.Gating, Self);
     }
@@ -159,29 +168,24 @@ public sealed partial class RoundManager
             return;
         }
         int merged = aggregators.GatingResult!.UpdatesMerged;
-        if (merged != open.AcceptedByClient.Count)
+        if (merged != open.Weights.Count)
         {
-            FailMerge(open, $"the gating aggregator merged {merged} updates; {open.AcceptedByClient.Count} were accepted");
+            FailMerge(open, $"the gating aggregator merged {merged} updates; {open.Weights.Count} were sent to it");
             return;
         }
-        GlobalModel model;
+        TrainAggregate result;
         try
         {
-            model = aggregators.Assemble(_model);
+            // The tensors' owners say which experts changed; every other metric is the strategy's.
+            result = open.Delegated!.Complete(pending.Failures, aggregators.Assemble(_model), aggregators.ExpertsMerged);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or ArgumentException)
         {
             FailMerge(open, e.Message);
             return;
         }
         StopAggregators(open);
-        // The tensors' owners say which experts changed; every other metric is the strategy's.
-        var metrics = new Dictionary<string, double>(pending.Result.Metrics, StringComparer.Ordinal)
-        {
-            [RoundMetric.ExpertsMerged] = aggregators.ExpertsMerged,
-            [RoundMetric.ExpertsKept] = aggregators.Experts.Count - aggregators.ExpertsMerged,
-        };
-        CommitModel(open, model, metrics, pending.Result.Rejections, pending.Failures);
+        CommitModel(open, result.Model, result.Metrics, result.Rejections, pending.Failures);
     }
 
     private void OnAggregatorProblem(string problem)
@@ -209,9 +213,13 @@ public sealed partial class RoundManager
         StopAggregators(open);
         var fresh = SpawnAggregators(open, old.Generation + 1);
         open.Aggregators = fresh;
-        foreach (var (_, digest) in open.AcceptedInOrder)
+        foreach (var (client, digest) in open.AcceptedInOrder)
         {
-            Route(fresh, Digests.DeserializeUpdate(_spool.Get(digest)));
+            // Weights as the strategy gave them when the update was accepted; none: it is not merged.
+            if (open.Weights.TryGetValue(client, out var weights))
+            {
+                Route(fresh, Digests.DeserializeUpdate(_spool.Get(digest)), weights);
+            }
         }
         if (old.Finalising)
         {
@@ -242,8 +250,8 @@ public sealed partial class RoundManager
     /// <summary>Watch message: an aggregator of <paramref name="Round"/>'s set <paramref name="Generation"/> stopped.</summary>
     private sealed record AggregatorStopped(int Round, int Generation);
 
-    /// <summary>The strategy's side of a commit waiting for the aggregators' answers.</summary>
-    private sealed record PendingCommit(TrainAggregate Result, IReadOnlyList<ClientFailure> Failures);
+    /// <summary>A commit waiting for the aggregators' answers: the round's failures.</summary>
+    private sealed record PendingCommit(IReadOnlyList<ClientFailure> Failures);
 }
 
 /// <summary>Asks the round manager for its current aggregators (tests and diagnostics); replies <see cref="AggregatorsOfRound"/>.</summary>

@@ -10,8 +10,8 @@ namespace HFedMoE.Actors.Rounds;
 /// decision is journaled before it is visible: an update is acknowledged only after its bytes
 /// are in the <see cref="UpdateSpool"/> and <see cref="UpdateAccepted"/> is persisted; a merged
 /// model is spooled before <see cref="RoundCommitted"/> names it. Accepted updates are merged by
-/// child aggregator actors, one per expert plus one for the gating and shared parameters
-/// (RoundManager.Aggregators.cs; the baselines merge in the manager). After a restart the
+/// child aggregator actors, one per expert plus one for the gating and shared parameters, with
+/// the weights the strategy gives each update (RoundManager.Aggregators.cs). After a restart the
 /// journal (and a snapshot, if any) rebuilds the open round, the plans are recomputed and
 /// checked against their journaled digests, and the spooled updates are routed to fresh
 /// aggregators; the merge does not depend on arrival order, so the result is bit-identical to
@@ -500,14 +500,14 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
             .Where(p => !open.AcceptedByClient.ContainsKey(p))
             .Select(p => new ClientFailure(p, open.Dropped.TryGetValue(p, out var why) ? why : "missed the deadline"))
             .ToList();
-        var result = open.Aggregation!.Complete(failures);
         if (open.Aggregators is { } aggregators)
         {
             // The model comes from the aggregators' answers (CompleteIfMerged).
-            open.Pending = new PendingCommit(result, failures);
+            open.Pending = new PendingCommit(failures);
             Finalise(aggregators);
             return;
         }
+        var result = open.Aggregation!.Complete(failures);
         CommitModel(open, result.Model, result.Metrics, result.Rejections, failures);
     }
 
@@ -591,7 +591,14 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
 
         public int Extensions { get; set; }
 
+        /// <summary>The strategy's own merge (strategies that cannot delegate their tensors), or null.</summary>
         public IRoundAggregation? Aggregation { get; private set; }
+
+        /// <summary>The strategy's validation, weights and metrics while the aggregators merge the tensors, or null.</summary>
+        public DelegatedMerge? Delegated { get; private set; }
+
+        /// <summary>The weights each update sent to the aggregators was merged with (kept to route it again after a rebuild).</summary>
+        public Dictionary<string, ContributionWeights> Weights { get; } = new(StringComparer.Ordinal);
 
         public bool Committing { get; set; }
 
@@ -613,9 +620,20 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
         /// <summary>Why the round cannot continue after recovery (it is closed at once), or null.</summary>
         public string? Unresumable { get; set; }
 
+        public void Begin(IReadOnlyList<TrainPlan> plans, DelegatedMerge delegated, GlobalModel model, IReadOnlyList<ClientProfile> profiles, double valueBound)
+        {
+            Delegated = delegated;
+            Begin(plans, model, profiles, valueBound);
+        }
+
         public void Begin(IReadOnlyList<TrainPlan> plans, IRoundAggregation aggregation, GlobalModel model, IReadOnlyList<ClientProfile> profiles, double valueBound)
         {
             Aggregation = aggregation;
+            Begin(plans, model, profiles, valueBound);
+        }
+
+        private void Begin(IReadOnlyList<TrainPlan> plans, GlobalModel model, IReadOnlyList<ClientProfile> profiles, double valueBound)
+        {
             Plans = plans;
             Profiles = profiles;
             var byClient = plans.ToDictionary(p => p.ClientId, StringComparer.Ordinal);

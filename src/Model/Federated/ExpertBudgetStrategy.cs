@@ -66,15 +66,33 @@ public abstract class ExpertBudgetStrategy : IFederatedStrategy
         return plans;
     }
 
-    public IRoundAggregation BeginAggregateTrain(int round)
+    public IRoundAggregation BeginAggregateTrain(int round) =>
+        new RoundAggregation(this, _round, ConfiguredModel(round), _plans, _profiles, Bounds());
+
+    /// <summary>
+    /// Starts the round's merge for a runtime that sums the tensors elsewhere (the aggregator
+    /// actors): validation, weights and metrics exactly as <see cref="BeginAggregateTrain"/>, with
+    /// no tensor sums allocated. Merging each reply's tensors with the weights it returns, within
+    /// <see cref="DelegatedMerge.Bounds"/> and by <see cref="DelegatedMerge.RouterMerge"/>, gives
+    /// this strategy's model bit for bit.
+    /// </summary>
+    public DelegatedMerge BeginDelegatedMerge(int round)
     {
-        if (_model is null || round != _round)
-        {
-            throw new InvalidOperationException($"round {round} was not configured; the last configured round is {(_round < 0 ? "none" : _round)}");
-        }
+        var model = ConfiguredModel(round);
+        var bounds = Bounds();
+        return new DelegatedMerge(new RoundAggregation(this, _round, model, _plans, _profiles, bounds, metricsOnly: true), bounds, RouterMerge);
+    }
+
+    private GlobalModel ConfiguredModel(int round) =>
+        _model is not null && round == _round
+            ? _model
+            : throw new InvalidOperationException($"round {round} was not configured; the last configured round is {(_round < 0 ? "none" : _round)}");
+
+    /// <summary>What the exact sums are sized for: the router bound follows how this strategy weighs the router.</summary>
+    private AggregationBounds Bounds()
+    {
         bool routerByPreference = UsesGatingPreference && RouterMerge is not RouterMerge.PerExpertColumn;
-        var bounds = AggregationBounds.For([.. _profiles.Values], _model.Layout.Layers, routerByPreference, Options.ValueBound);
-        return new RoundAggregation(this, _round, _model, _plans, _profiles, bounds);
+        return AggregationBounds.For([.. _profiles.Values], _model!.Layout.Layers, routerByPreference, Options.ValueBound);
     }
 
     public TrainAggregate AggregateTrain(int round, IReadOnlyList<SparseUpdate> replies, IReadOnlyList<ClientFailure> failures)

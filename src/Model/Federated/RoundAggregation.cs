@@ -5,6 +5,9 @@ namespace HFedMoE.Model.Federated;
 /// turns it into weights and streams it into the <see cref="StreamingAggregator"/>. Everything
 /// kept per reply is a few numbers (for metrics), never its tensors. The accuracy, FLOP,
 /// simulated-time, per-tier and per-expert metrics come from <see cref="ClientRoundStatistics"/>.
+/// In metrics-only mode (<see cref="DelegatedMerge"/>) no streaming merge exists: the tensors are
+/// summed elsewhere with the weights <see cref="Offer(SparseUpdate, out ContributionWeights?)"/>
+/// hands back, so memory stays a few numbers per client and expert.
 /// </summary>
 internal sealed class RoundAggregation : IRoundAggregation
 {
@@ -14,7 +17,8 @@ internal sealed class RoundAggregation : IRoundAggregation
     private readonly IReadOnlyDictionary<string, TrainPlan> _plans;
     private readonly IReadOnlyDictionary<string, ClientProfile> _profiles;
     private readonly UpdateValidator _validator;
-    private readonly StreamingAggregator _aggregator;
+    // Null in metrics-only mode: the caller merges the tensors.
+    private readonly StreamingAggregator? _aggregator;
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
     private readonly List<Rejection> _rejections = [];
     private readonly List<ClientFailure> _lost = [];
@@ -27,10 +31,12 @@ internal sealed class RoundAggregation : IRoundAggregation
     private long _backwardPasses;
     private long _steps;
     private long _failedSteps;
+    private int _merged;
     private bool _completed;
 
     public RoundAggregation(ExpertBudgetStrategy strategy, int round, GlobalModel model,
-        IReadOnlyDictionary<string, TrainPlan> plans, IReadOnlyDictionary<string, ClientProfile> profiles, AggregationBounds bounds)
+        IReadOnlyDictionary<string, TrainPlan> plans, IReadOnlyDictionary<string, ClientProfile> profiles, AggregationBounds bounds,
+        bool metricsOnly = false)
     {
         _strategy = strategy;
         _round = round;
@@ -38,14 +44,22 @@ internal sealed class RoundAggregation : IRoundAggregation
         _plans = plans;
         _profiles = profiles;
         _validator = new UpdateValidator(model, round, plans, bounds.ValueBound);
-        _aggregator = new StreamingAggregator(model, bounds, strategy.RouterMerge);
+        _aggregator = metricsOnly ? null : new StreamingAggregator(model, bounds, strategy.RouterMerge);
         _aboveTau = new bool[model.Layout.ExpertCount];
         _statistics = new ClientRoundStatistics(profiles, strategy.Options, model.Layout.ExpertCount);
     }
 
-    public Rejection? Offer(SparseUpdate update)
+    public Rejection? Offer(SparseUpdate update) => Offer(update, out _);
+
+    /// <summary>
+    /// As <see cref="Offer(SparseUpdate)"/>; <paramref name="weights"/> are the weights the reply is
+    /// merged with, null if it is not merged (refused, or lost as FedAvg-Naive's over-budget devices).
+    /// In metrics-only mode tensor values are not looked at: the caller must have checked them.
+    /// </summary>
+    public Rejection? Offer(SparseUpdate update, out ContributionWeights? weights)
     {
         ArgumentNullException.ThrowIfNull(update);
+        weights = null;
         if (_completed)
         {
             throw new InvalidOperationException($"round {_round} is already complete");
@@ -78,8 +92,8 @@ internal sealed class RoundAggregation : IRoundAggregation
             return null;
         }
 
-        var weights = _strategy.WeightsFor(update, plan);
-        if (_aggregator.TryAdd(update, weights, _validator.ValueProblem) is { } problem)
+        var w = _strategy.WeightsFor(update, plan);
+        if (_aggregator?.TryAdd(update, w, _validator.ValueProblem) is { } problem)
         {
             // Values are checked tensor by tensor during the merge; a bad one was rolled back.
             var valueRejection = new Rejection(update.ClientId, problem);
@@ -88,7 +102,9 @@ internal sealed class RoundAggregation : IRoundAggregation
             return valueRejection;
         }
         CountCompute(update, accepted: true);
-        _routerWeights[update.ClientId] = weights.RouterColumns?.Sum() ?? weights.Router;
+        _merged++;
+        weights = w;
+        _routerWeights[update.ClientId] = w.RouterColumns?.Sum() ?? w.Router;
         _losses[update.ClientId] = (update.Loss, update.SampleCount);
         for (int e = 0; e < _aboveTau.Length; e++)
         {
@@ -97,7 +113,32 @@ internal sealed class RoundAggregation : IRoundAggregation
         return null;
     }
 
-    public TrainAggregate Complete(IReadOnlyList<ClientFailure> failures)
+    public TrainAggregate Complete(IReadOnlyList<ClientFailure> failures) =>
+        _aggregator is { } aggregator
+            ? Complete(failures, sGlobal => aggregator.Finalise(routerDivisor: Math.Max(1, sGlobal)))
+            : throw new InvalidOperationException($"round {_round} merges its tensors elsewhere (metrics only): complete it with the merged model");
+
+    /// <summary>Completes a metrics-only round with the model merged elsewhere and how many experts it merged.</summary>
+    public TrainAggregate Complete(IReadOnlyList<ClientFailure> failures, GlobalModel merged, int expertsMerged)
+    {
+        ArgumentNullException.ThrowIfNull(merged);
+        if (_aggregator is not null)
+        {
+            throw new InvalidOperationException($"round {_round} merges its own tensors; complete it without a merged model");
+        }
+        int experts = _model.Layout.ExpertCount;
+        if (merged.Version != _model.Version + 1 || merged.Layout.TotalLength != _model.Layout.TotalLength || merged.Layout.ExpertCount != experts)
+        {
+            throw new ArgumentException($"the merged model (version {merged.Version}, {merged.Layout.TotalLength} values, {merged.Layout.ExpertCount} experts) does not follow the round's model: expected version {_model.Version + 1}, {_model.Layout.TotalLength} values, {experts} experts", nameof(merged));
+        }
+        if (expertsMerged < 0 || expertsMerged > experts)
+        {
+            throw new ArgumentOutOfRangeException(nameof(expertsMerged), expertsMerged, $"experts merged must lie in [0, {experts}]");
+        }
+        return Complete(failures, _ => new AggregationOutcome(merged, expertsMerged, experts - expertsMerged, _merged));
+    }
+
+    private TrainAggregate Complete(IReadOnlyList<ClientFailure> failures, Func<int, AggregationOutcome> outcomeOf)
     {
         ArgumentNullException.ThrowIfNull(failures);
         if (_completed)
@@ -106,7 +147,7 @@ internal sealed class RoundAggregation : IRoundAggregation
         }
         _completed = true;
         int sGlobal = _aboveTau.Count(b => b);
-        var outcome = _aggregator.Finalise(routerDivisor: Math.Max(1, sGlobal));
+        var outcome = outcomeOf(sGlobal);
         int failed = failures.Select(f => f.ClientId).Concat(_lost.Select(f => f.ClientId)).Distinct(StringComparer.Ordinal).Count();
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
         {

@@ -41,8 +41,8 @@ internal sealed class RefusingAggregator : ReceiveActor
     public RefusingAggregator()
     {
         Receive<OpenRound>(o => Sender.Tell(new AggregatorReady(o.Round, o.Model.Version)));
-        Receive<GatingUpdate>(u => Sender.Tell(new SliceRejected { Round = u.Round, ModelVersion = u.ModelVersion, ClientId = u.ClientId, Kind = UpdateKind.Gating, Reason = "refused by the stand-in" }));
-        Receive<ExpertUpdate>(u => Sender.Tell(new SliceRejected { Round = u.Round, ModelVersion = u.ModelVersion, ClientId = u.ClientId, Kind = UpdateKind.Expert, Layer = u.Layer, Expert = u.Expert, Reason = "refused by the stand-in" }));
+        Receive<GatingShare>(s => Sender.Tell(new SliceRejected { Round = s.Update.Round, ModelVersion = s.Update.ModelVersion, ClientId = s.Update.ClientId, Kind = UpdateKind.Gating, Reason = "refused by the stand-in" }));
+        Receive<ExpertShare>(s => Sender.Tell(new SliceRejected { Round = s.Update.Round, ModelVersion = s.Update.ModelVersion, ClientId = s.Update.ClientId, Kind = UpdateKind.Expert, Layer = s.Update.Layer, Expert = s.Update.Expert, Reason = "refused by the stand-in" }));
     }
 }
 
@@ -52,6 +52,6 @@ internal sealed class CrashingAggregator : ReceiveActor
     public CrashingAggregator()
     {
         Receive<OpenRound>(o => Sender.Tell(new AggregatorReady(o.Round, o.Model.Version)));
-        Receive<GatingUpdate>(_ => throw new InvalidOperationException("the stand-in aggregator fails"));
+        Receive<GatingShare>(_ => throw new InvalidOperationException("the stand-in aggregator fails"));
     }
 }
