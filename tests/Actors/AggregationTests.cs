@@ -1,6 +1,8 @@
 using HFedMoE.Actors.Aggregation;
+using HFedMoE.Actors.Clients;
 using HFedMoE.Actors.Protocol;
 using HFedMoE.Model.Federated;
+using HFedMoE.Actors.Tests.Rounds;
 
 namespace HFedMoE.Actors.Tests;
 
@@ -200,10 +202,12 @@ public sealed class AggregationTests : HFedMoE.TestKit.TestKit
     }
 
     [Fact]
-    public void Aggregators_run_on_the_dedicated_dispatcher()
+    public void Aggregators_run_on_the_round_dispatcher_apart_from_training()
     {
-        Assert.Equal("hfedmoe.actor.dedicated-dispatcher", WorkDispatcher.Id);
-        Assert.Equal(WorkDispatcher.Id, ExpertAggregator.PropsFor(0, 1).Dispatcher);
-        Assert.Equal(WorkDispatcher.Id, GatingAggregator.PropsFor().Dispatcher);
+        Assert.Equal("hfedmoe.actor.round-dispatcher", WorkDispatcher.RoundsId);
+        Assert.NotEqual(WorkDispatcher.Id, WorkDispatcher.RoundsId);
+        Assert.Equal(WorkDispatcher.RoundsId, ExpertAggregator.PropsFor(0, 1).Dispatcher);
+        Assert.Equal(WorkDispatcher.RoundsId, GatingAggregator.PropsFor().Dispatcher);
+        Assert.Equal(WorkDispatcher.Id, Client.Props(TinyFederation.Profile(0), TinyFederation.Data(0), TrainerPool.For(TinyFederation.Config, null, 1)).Dispatcher);
     }
 }

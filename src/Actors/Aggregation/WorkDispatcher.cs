@@ -1,10 +1,19 @@
 namespace HFedMoE.Actors.Aggregation;
 
 /// <summary>
-/// The kernel's dedicated-thread dispatcher (hocon: <c>hfedmoe.actor.dedicated-dispatcher</c>):
-/// training and aggregation are CPU-heavy and must not starve the ThreadPool the rest runs on.
+/// The kernel's dedicated-thread dispatchers (hocon: <c>hfedmoe.actor.dedicated-dispatcher</c>
+/// and <c>hfedmoe.actor.round-dispatcher</c>): training and aggregation are CPU-heavy and must not
+/// starve the ThreadPool the rest runs on.
 /// </summary>
 public static class WorkDispatcher
 {
+    /// <summary>Client training.</summary>
     public const string Id = "hfedmoe.actor.dedicated-dispatcher";
+
+    /// <summary>
+    /// The round manager and the aggregators (hocon: <c>hfedmoe.actor.round-dispatcher</c>): on
+    /// a thread apart from training, updates are spooled, journaled and merged as they arrive
+    /// rather than after every client has trained (which also kept every update in memory).
+    /// </summary>
+    public const string RoundsId = "hfedmoe.actor.round-dispatcher";
 }

@@ -115,14 +115,14 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>Props on the dedicated dispatcher: merging updates is CPU work.</summary>
+    /// <summary>Props on the round dispatcher, apart from client training.</summary>
     public static Props Props(IFederatedStrategy strategy, GlobalModel initial, RoundSettings settings, UpdateSpool spool,
         IEnumerable<RegisterClient>? clients = null, string persistenceId = DefaultPersistenceId, IEnumerable<IActorRef>? subscribers = null)
     {
         var list = clients?.ToArray();
         var subs = subscribers?.ToArray();
         return Runtime.Actor.Props.Create(() => new RoundManager(strategy, initial, settings, spool, list, persistenceId, subs))
-            .WithDispatcher(WorkDispatcher.Id);
+            .WithDispatcher(WorkDispatcher.RoundsId);
     }
 
     /// <summary>As <see cref="Props(IFederatedStrategy, GlobalModel, RoundSettings, UpdateSpool, IEnumerable{RegisterClient}?, string, IEnumerable{IActorRef}?)"/>, with the aggregators' Props chosen by <paramref name="aggregatorProps"/>.</summary>
@@ -131,7 +131,7 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
     {
         var list = clients?.ToArray();
         return Runtime.Actor.Props.Create(() => new RoundManager(strategy, initial, settings, spool, list, persistenceId, null, aggregatorProps))
-            .WithDispatcher(WorkDispatcher.Id);
+            .WithDispatcher(WorkDispatcher.RoundsId);
     }
 
     // ------------------------------------------------------------------ recovery
@@ -486,7 +486,7 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
     private void CheckCompletion()
     {
         if (_open is { Unresumable: null, Committing: false, Closing: false } open
-            && open.Participants.All(p => !open.IsOutstanding(p))
+            && open.AllAnswered
             && open.AcceptedByClient.Count >= _settings.MinClients)
         {
             Commit(open);
@@ -581,6 +581,10 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
 
         public IReadOnlyList<string> Participants { get; } = [.. started.Participants];
 
+        // Membership checks run once per update and per participant: a list would make a round
+        // of n clients cost O(n²) lookups per update.
+        private readonly HashSet<string> _participants = new(started.Participants, StringComparer.Ordinal);
+
         public IReadOnlyList<string> PlanDigests { get; } = [.. started.PlanDigests];
 
         public Dictionary<string, string> AcceptedByClient { get; } = new(StringComparer.Ordinal);
@@ -650,7 +654,10 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
         }
 
         public bool IsOutstanding(string client) =>
-            Participants.Contains(client) && !AcceptedByClient.ContainsKey(client) && !Dropped.ContainsKey(client);
+            _participants.Contains(client) && !AcceptedByClient.ContainsKey(client) && !Dropped.ContainsKey(client);
+
+        /// <summary>Every participant has answered or dropped (accepted and dropped are disjoint sets of participants).</summary>
+        public bool AllAnswered => AcceptedByClient.Count + Dropped.Keys.Count(d => _participants.Contains(d) && !AcceptedByClient.ContainsKey(d)) >= _participants.Count;
 
         /// <summary>Everything the merge would refuse, checked before the update is journaled (an accepted update must merge).</summary>
         public Rejection? Validate(SparseUpdate update)
