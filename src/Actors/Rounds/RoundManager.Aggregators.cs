@@ -31,8 +31,8 @@ public sealed partial class RoundManager
         Command<SliceAccepted>(_ => { });
         Command<SliceRejected>(r => OnAggregatorProblem($"the aggregator of {SliceName(r)} refused the share of '{r.ClientId}': {r.Reason}"));
         Command<Error>(e => OnAggregatorProblem($"an aggregator answered with an error: {e.Reason}"));
-        Command<ExpertMerged>(OnExpertMerged);
-        Command<GatingMerged>(OnGatingMerged);
+        Command<ExpertMerged>(m => OnMerged(a => a.Record(m, _model.Version)));
+        Command<GatingMerged>(m => OnMerged(a => a.Record(m, _model.Version)));
         Command<AggregatorStopped>(OnAggregatorStopped);
         Command<GetAggregators>(_ => Sender.Tell(_open?.Aggregators is { } a
             ? new AggregatorsOfRound(a.Round, a.Generation, a.Experts, a.Gating)
@@ -133,27 +133,14 @@ public sealed partial class RoundManager
     private (OpenRound Open, RoundAggregators Aggregators)? CurrentAggregators(IActorRef sender) =>
         _open is { Aggregators: { } a, Closing: false } open && a.IsMember(sender) ? (open, a) : null;
 
-    private void OnExpertMerged(ExpertMerged merged)
+    /// <summary>An aggregator's merged slice during finalising; <paramref name="record"/> stores it and returns a problem, if any.</summary>
+    private void OnMerged(Func<RoundAggregators, string?> record)
     {
         if (CurrentAggregators(Sender) is not var (open, aggregators) || !aggregators.Finalising)
         {
             return;
         }
-        if (aggregators.Record(merged, _model.Version) is { } problem)
-        {
-            FailMerge(open, problem);
-            return;
-        }
-        CompleteIfMerged(open, aggregators);
-    }
-
-    private void OnGatingMerged(GatingMerged merged)
-    {
-        if (CurrentAggregators(Sender) is not var (open, aggregators) || !aggregators.Finalising)
-        {
-            return;
-        }
-        if (aggregators.Record(merged, _model.Version) is { } problem)
+        if (record(aggregators) is { } problem)
         {
             FailMerge(open, problem);
             return;
