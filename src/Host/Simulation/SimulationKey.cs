@@ -39,6 +39,16 @@ internal sealed record SimulationKey(string Key, string? Option, Func<Simulation
         new("model.hidden", "--hidden", s => Int(s.Hidden)),
         new("model.attention", "--attention", s => s.Attention ? "on" : "off"),
         new("model.heads", "--heads", s => Int(s.Heads)),
+        new("strategy-options.lambda", null, s => Real(s.EffectiveKnobs.Lambda)),
+        new("strategy-options.beta", null, s => Real(s.EffectiveKnobs.Beta)),
+        new("strategy-options.tau", null, s => Real(s.EffectiveKnobs.Tau)),
+        new("strategy-options.rank-by", null, s => s.EffectiveKnobs.RankBy),
+        new("strategy-options.gating", null, s => s.EffectiveKnobs.Gating),
+        new("strategy-options.require-trained", null, s => s.EffectiveKnobs.RequireTrained ? "on" : "off"),
+        new("strategy-options.sparsity-aware-aggregation", null, s => s.EffectiveKnobs.SparsityAwareAggregation ? "on" : "off"),
+        new("strategy-options.flame-exponent", null, s => Real(s.EffectiveKnobs.FlameExponent)),
+        new("strategy-options.naive-failure-threshold", null, s => Real(s.EffectiveKnobs.NaiveFailureThreshold)),
+        new("strategy-options.min-width-fraction", null, s => Real(s.EffectiveKnobs.MinWidthFraction)),
     ];
 
     /// <summary>The key named <paramref name="key"/> (relative to <see cref="SimulationSettings.ConfigPath"/>).</summary>

@@ -62,6 +62,17 @@ internal sealed record SimulationSettings
 
     public bool Attention { get; init; }
 
+    /// <summary>
+    /// The strategies' hyper-parameters (<c>strategy-options</c>); null: the defaults. Null rather
+    /// than a default object keeps the JSON of default settings (and the fingerprints of
+    /// experiment cells made before these keys existed) unchanged.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public StrategyKnobs? Knobs { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public StrategyKnobs EffectiveKnobs => Knobs ?? StrategyKnobs.Default;
+
     public int Heads { get; init; } = 4;
 
     public CorpusConfig Corpus => new() { PublicSize = PublicSize };
@@ -114,13 +125,13 @@ internal sealed record SimulationSettings
 
     public static string TierName(double cap) => string.Create(CultureInfo.InvariantCulture, $"b{cap}");
 
-    public StrategyOptions StrategyOptions() => new()
+    public StrategyOptions StrategyOptions() => EffectiveKnobs.ApplyTo(new()
     {
         Seed = Seed,
         ModelTopK = TopK,
         Local = new LocalSettings(LocalSteps, BatchSize, LearningRate),
         Tiers = [.. Budgets.Distinct().Select(b => new BudgetTier(TierName(b), b))],
-    };
+    });
 
     /// <summary>
     /// Reads <see cref="ConfigPath"/> from <paramref name="config"/>, falling back key by key to
@@ -132,8 +143,10 @@ internal sealed record SimulationSettings
         ArgumentNullException.ThrowIfNull(config);
         var c = config.WithFallback(ConfigurationFactory.Reference()).GetConfig(ConfigPath);
         string basePath = c.GetString("base");
+        var knobs = StrategyKnobs.FromConfig(c);
         return new SimulationSettings
         {
+            Knobs = knobs == StrategyKnobs.Default ? null : knobs,
             Rounds = c.GetInt("rounds"),
             Clients = c.GetInt("clients"),
             SamplesPerClient = c.GetInt("samples-per-client"),
@@ -193,6 +206,7 @@ internal sealed record SimulationSettings
         Require(o, Hidden >= 1, "model.hidden", Hidden, ">= 1");
         Require(o, Heads >= 1, "model.heads", Heads, ">= 1");
         Require(o, !Attention || DModel % Heads == 0, "model.heads", Heads, $"a divisor of the model width {DModel} (with attention on)");
+        EffectiveKnobs.Validate(o);
         Corpus.Validate();
         Partition.Validate();
         Model.Validate();

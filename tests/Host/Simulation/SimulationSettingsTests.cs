@@ -1,4 +1,5 @@
 using HFedMoE.Host.Simulation;
+using HFedMoE.Model.Federated;
 using HFedMoE.Runtime.Configuration;
 
 namespace HFedMoE.Host.Tests.Simulation;
@@ -25,5 +26,51 @@ public sealed class SimulationSettingsTests
         Assert.Equal(3, settings.Rounds);
         Assert.Equal(8, settings.Experts);
         Assert.Equal(new SimulationSettings().Clients, settings.Clients);
+    }
+
+    [Fact]
+    public void Reference_conf_strategy_options_are_the_strategy_defaults_and_leave_the_settings_json_unchanged()
+    {
+        var settings = SimulationSettings.FromConfig(Config.Empty);
+
+        Assert.Null(settings.Knobs);
+        Assert.Equal(StrategyKnobs.Default, StrategyKnobs.FromConfig(ConfigurationFactory.Reference().GetConfig(SimulationSettings.ConfigPath)));
+        var options = settings.StrategyOptions();
+        var defaults = new StrategyOptions();
+        Assert.Equal((defaults.Lambda, defaults.Beta, defaults.Tau, defaults.RankBy, defaults.Gating, defaults.RequireTrained, defaults.SparsityAwareAggregation),
+            (options.Lambda, options.Beta, options.Tau, options.RankBy, options.Gating, options.RequireTrained, options.SparsityAwareAggregation));
+        Assert.Equal((defaults.FlameExponent, defaults.NaiveFailureThreshold, defaults.MinWidthFraction),
+            (options.FlameExponent, options.NaiveFailureThreshold, options.MinWidthFraction));
+        Assert.DoesNotContain("Knobs", System.Text.Json.JsonSerializer.Serialize(settings), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Strategy_options_from_the_config_reach_the_strategy()
+    {
+        var settings = SimulationSettings.FromConfig(ConfigurationFactory.ParseString("""
+            hfedmoe.simulate.strategy-options { gating = per-expert-column, rank-by = importance, beta = 0.3, tau = 0.05, require-trained = off }
+            """)).Validate();
+
+        var options = settings.StrategyOptions();
+
+        Assert.Equal(RouterMerge.PerExpertColumn, options.Gating);
+        Assert.Equal(RankBy.Importance, options.RankBy);
+        Assert.Equal(0.3, options.Beta);
+        Assert.Equal(0.05, options.Tau);
+        Assert.False(options.RequireTrained);
+        Assert.Equal(settings.Seed, options.Seed);
+    }
+
+    [Theory]
+    [InlineData("gating = columns", "hfedmoe.simulate.strategy-options.gating must be one of normalised, unnormalised, per-expert-column; got 'columns'")]
+    [InlineData("lambda = 1.5", "hfedmoe.simulate.strategy-options.lambda expects a number in [0, 1]; got '1.5'")]
+    [InlineData("rank-by = kl", "hfedmoe.simulate.strategy-options.rank-by must be one of ib, importance; got 'kl'")]
+    public void A_bad_strategy_option_is_named_by_its_key(string hocon, string expected)
+    {
+        var settings = SimulationSettings.FromConfig(ConfigurationFactory.ParseString($"hfedmoe.simulate.strategy-options {{ {hocon} }}"));
+
+        var e = Assert.Throws<ArgumentException>(() => settings.Validate());
+
+        Assert.StartsWith(expected, e.Message, StringComparison.Ordinal);
     }
 }

@@ -1,0 +1,134 @@
+using System.Globalization;
+using HFedMoE.Model.Federated;
+using HFedMoE.Runtime.Configuration;
+
+namespace HFedMoE.Host.Simulation;
+
+/// <summary>
+/// The strategies' hyper-parameters a user may turn (<c>hfedmoe.simulate.strategy-options</c>):
+/// ALGORITHM.md's λ, β, τ, what HFedMoE ranks by, how the router is merged, the "actually
+/// trained" condition, and the baselines' own knobs. Defaults are <see cref="StrategyOptions"/>'s.
+/// The ablation strategy names apply on top (hfedmoe-beta0 sets β = 0 whatever is here).
+/// </summary>
+internal sealed record StrategyKnobs
+{
+    /// <summary>The HOCON section under <see cref="SimulationSettings.ConfigPath"/>.</summary>
+    public const string Section = "strategy-options";
+
+    private static readonly StrategyOptions Defaults = new();
+
+    public static StrategyKnobs Default { get; } = new();
+
+    public static IReadOnlyList<string> RankByNames { get; } = ["ib", "importance"];
+
+    public static IReadOnlyList<string> GatingNames { get; } = ["normalised", "unnormalised", "per-expert-column"];
+
+    public double Lambda { get; init; } = Defaults.Lambda;
+
+    public double Beta { get; init; } = Defaults.Beta;
+
+    public double Tau { get; init; } = Defaults.Tau;
+
+    /// <summary><c>ib</c> (I(e) = s(e) − β·KL) or <c>importance</c> (s(e)).</summary>
+    public string RankBy { get; init; } = "ib";
+
+    /// <summary><c>normalised</c> (α̃), <c>unnormalised</c> (the paper's α) or <c>per-expert-column</c>.</summary>
+    public string Gating { get; init; } = "normalised";
+
+    public bool RequireTrained { get; init; } = Defaults.RequireTrained;
+
+    public bool SparsityAwareAggregation { get; init; } = Defaults.SparsityAwareAggregation;
+
+    public double FlameExponent { get; init; } = Defaults.FlameExponent;
+
+    public double NaiveFailureThreshold { get; init; } = Defaults.NaiveFailureThreshold;
+
+    public double MinWidthFraction { get; init; } = Defaults.MinWidthFraction;
+
+    /// <summary>Reads the <see cref="Section"/> object of a <c>hfedmoe.simulate</c> config (reference.conf fills what it lacks).</summary>
+    public static StrategyKnobs FromConfig(Config simulate)
+    {
+        ArgumentNullException.ThrowIfNull(simulate);
+        var c = simulate.GetConfig(Section);
+        return new StrategyKnobs
+        {
+            Lambda = c.GetDouble("lambda"),
+            Beta = c.GetDouble("beta"),
+            Tau = c.GetDouble("tau"),
+            RankBy = c.GetString("rank-by"),
+            Gating = c.GetString("gating"),
+            RequireTrained = c.GetBoolean("require-trained"),
+            SparsityAwareAggregation = c.GetBoolean("sparsity-aware-aggregation"),
+            FlameExponent = c.GetDouble("flame-exponent"),
+            NaiveFailureThreshold = c.GetDouble("naive-failure-threshold"),
+            MinWidthFraction = c.GetDouble("min-width-fraction"),
+        };
+    }
+
+    /// <summary><paramref name="options"/> with these knobs (call <see cref="Validate"/> first).</summary>
+    public StrategyOptions ApplyTo(StrategyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options with
+        {
+            Lambda = Lambda,
+            Beta = Beta,
+            Tau = Tau,
+            RankBy = RankBy == "importance" ? Model.Federated.RankBy.Importance : Model.Federated.RankBy.InformationBottleneck,
+            Gating = Gating switch
+            {
+                "unnormalised" => RouterMerge.Unnormalised,
+                "per-expert-column" => RouterMerge.PerExpertColumn,
+                _ => RouterMerge.Normalised,
+            },
+            RequireTrained = RequireTrained,
+            SparsityAwareAggregation = SparsityAwareAggregation,
+            FlameExponent = FlameExponent,
+            NaiveFailureThreshold = NaiveFailureThreshold,
+            MinWidthFraction = MinWidthFraction,
+        };
+    }
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid knob by its HOCON key and file.</summary>
+    public void Validate(SettingOrigins origins)
+    {
+        ArgumentNullException.ThrowIfNull(origins);
+        Range(origins, "lambda", Lambda, 0, 1);
+        Range(origins, "beta", Beta, 0, double.MaxValue);
+        Range(origins, "tau", Tau, 0, 1);
+        Choice(origins, "rank-by", RankBy, RankByNames);
+        Choice(origins, "gating", Gating, GatingNames);
+        Range(origins, "flame-exponent", FlameExponent, 0, double.MaxValue);
+        Range(origins, "naive-failure-threshold", NaiveFailureThreshold, 0, 1);
+        if (!(MinWidthFraction > 0 && MinWidthFraction <= 1))
+        {
+            Fail(origins, "min-width-fraction", "a number in (0, 1]", MinWidthFraction);
+        }
+    }
+
+    private static void Range(SettingOrigins origins, string key, double value, double lo, double hi)
+    {
+        if (!(value >= lo && value <= hi))
+        {
+            string range = double.IsPositiveInfinity(hi) || hi == double.MaxValue
+                ? string.Create(CultureInfo.InvariantCulture, $"a number >= {lo}")
+                : string.Create(CultureInfo.InvariantCulture, $"a number in [{lo}, {hi}]");
+            Fail(origins, key, range, value);
+        }
+    }
+
+    private static void Choice(SettingOrigins origins, string key, string value, IReadOnlyList<string> names)
+    {
+        if (!names.Contains(value, StringComparer.Ordinal))
+        {
+            string full = $"{Section}.{key}";
+            throw new ArgumentException($"{origins.Name(full)} must be one of {string.Join(", ", names)}; got '{value}'{origins.Source(full)}");
+        }
+    }
+
+    private static void Fail(SettingOrigins origins, string key, string expected, double value)
+    {
+        string full = $"{Section}.{key}";
+        throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{origins.Name(full)} expects {expected}; got '{value}'{origins.Source(full)}"));
+    }
+}
