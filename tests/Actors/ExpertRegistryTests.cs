@@ -130,4 +130,71 @@ public sealed class ExpertRegistryTests : HFedMoE.TestKit.TestKit
         Assert.Equal(first, again);
         Assert.Equal(RoundFixture.Version + 1, ModelOf(registry).Version);
     }
+
+    private static IReadOnlyList<double> Scores(int experts, double value) => [.. Enumerable.Range(0, experts).Select(e => value + e / 100.0)];
+
+    /// <summary>A round with no merged tensors but importance scores: the model's version moves, its values do not.</summary>
+    private static ApplyRound ScoresOnly(int round, int version, Dictionary<string, IReadOnlyList<double>> importance) =>
+        new(round, version, [], null, importance);
+
+    [Fact]
+    public void Importance_history_keeps_each_clients_scores_with_their_round_bounded_to_the_last_n()
+    {
+        int experts = _fixture.Model.Layout.ExpertCount;
+        var registry = ActorOf(ExpertRegistry.PropsFor(_fixture.Model, historyRounds: 2));
+        for (int r = 0; r < 3; r++)
+        {
+            var importance = new Dictionary<string, IReadOnlyList<double>> { ["a"] = Scores(experts, 0.1 * r) };
+            if (r == 1)
+            {
+                importance["b"] = Scores(experts, 0.5);
+            }
+            registry.Tell(ScoresOnly(RoundFixture.Round + r, RoundFixture.Version + r, importance), TestActor);
+            ExpectMsg<RoundCommitted>();
+        }
+
+        registry.Tell(new GetImportanceHistory("a"), TestActor);
+        var a = ExpectMsg<ImportanceHistory>();
+        registry.Tell(new GetImportanceHistory("b"), TestActor);
+        var b = ExpectMsg<ImportanceHistory>();
+        registry.Tell(new GetImportanceHistory("nobody"), TestActor);
+        var nobody = ExpectMsg<ImportanceHistory>();
+
+        Assert.Equal([RoundFixture.Round + 1, RoundFixture.Round + 2], a.Rounds.Select(h => h.Round));
+        Assert.Equal(Scores(experts, 0.1), a.Rounds[0].Importance);
+        Assert.Equal(Scores(experts, 0.2), a.Rounds[1].Importance);
+        Assert.Equal(RoundFixture.Round + 1, Assert.Single(b.Rounds).Round);
+        Assert.Equal(Scores(experts, 0.5), b.Rounds[0].Importance);
+        Assert.Equal("nobody", nobody.ClientId);
+        Assert.Empty(nobody.Rounds);
+        AggregatorSet.AssertBitIdentical(_fixture.Model.Values, ModelOf(registry).Values);
+    }
+
+    [Fact]
+    public void A_round_with_malformed_importance_is_refused_whole_and_records_nothing()
+    {
+        var (experts, gating) = MergedRound();
+        int count = _fixture.Model.Layout.ExpertCount;
+        var registry = ActorOf(ExpertRegistry.PropsFor(_fixture.Model));
+        var shortScores = new Dictionary<string, IReadOnlyList<double>> { ["c1"] = Scores(count, 0.1), ["c2"] = Scores(count - 1, 0.1) };
+        var nanScores = new Dictionary<string, IReadOnlyList<double>> { ["c1"] = [.. Scores(count - 1, 0.1), double.NaN] };
+
+        registry.Tell(new ApplyRound(RoundFixture.Round, RoundFixture.Version, experts, gating, shortScores), TestActor);
+        var e1 = ExpectMsg<Error>();
+        registry.Tell(new ApplyRound(RoundFixture.Round, RoundFixture.Version, experts, gating, nanScores), TestActor);
+        var e2 = ExpectMsg<Error>();
+        registry.Tell(new GetImportanceHistory("c1"), TestActor);
+
+        Assert.Equal($"importance of 'c2' has {count - 1} scores; expected one per expert ({count})", e1.Reason);
+        Assert.Equal($"importance of 'c1' for expert {count - 1} is NaN", e2.Reason);
+        Assert.Empty(ExpectMsg<ImportanceHistory>().Rounds);
+        Assert.Equal(RoundFixture.Version, ModelOf(registry).Version);
+    }
+
+    [Fact]
+    public void A_history_length_below_one_is_refused()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => ExpertRegistry.PropsFor(_fixture.Model, historyRounds: 0));
+        Assert.Equal("historyRounds", e.ParamName);
+    }
 }

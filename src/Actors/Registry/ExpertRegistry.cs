@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using HFedMoE.Actors.Aggregation;
 using HFedMoE.Actors.Protocol;
 using HFedMoE.Model.Federated;
 using HFedMoE.Runtime.Actor;
@@ -11,27 +12,46 @@ namespace HFedMoE.Actors.Registry;
 /// (round, version, names, the owning expert, shapes, finite values) before any is applied, then
 /// swapped in as one new model version, so a reader never sees half a round. Re-applying the last
 /// committed round is answered with the same commit and changes nothing.
+/// It also keeps, per client, the importance scores of its accepted updates in the last
+/// <c>historyRounds</c> committed rounds (applied with the round they came with, so the history
+/// never names a round the model does not contain).
 /// </summary>
 public sealed class ExpertRegistry : ReceiveActor
 {
     private readonly Dictionary<string, int> _index;
     private readonly int[] _changedIn;
     private GlobalModel _model;
+    private readonly Dictionary<string, Queue<RoundImportance>> _importance = new(StringComparer.Ordinal);
+    private readonly int _historyRounds;
     private RoundCommitted? _lastCommit;
 
-    public ExpertRegistry(GlobalModel initial)
+    /// <param name="historyRounds">How many rounds of importance scores are kept per client (the oldest are dropped).</param>
+    public ExpertRegistry(GlobalModel initial, int historyRounds = DefaultHistoryRounds)
     {
         ArgumentNullException.ThrowIfNull(initial);
+        ArgumentOutOfRangeException.ThrowIfLessThan(historyRounds, 1);
         _model = initial;
+        _historyRounds = historyRounds;
         _index = initial.Layout.Entries.Select((e, i) => (e.Name, i)).ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
         _changedIn = new int[initial.Layout.Entries.Count];
         Array.Fill(_changedIn, initial.Version);
         Receive<GetExperts>(Get);
         Receive<GetModel>(_ => Sender.Tell(new CurrentModel(_model)));
         Receive<ApplyRound>(Apply);
+        Receive<GetImportanceHistory>(h => Sender.Tell(new ImportanceHistory(h.ClientId,
+            _importance.TryGetValue(h.ClientId, out var rounds) ? [.. rounds] : [])));
     }
 
-    public static Props PropsFor(GlobalModel initial) => Props.Create(() => new ExpertRegistry(initial));
+    public const int DefaultHistoryRounds = 8;
+
+    /// <summary>Props on the round dispatcher, with the round manager and the aggregators.</summary>
+    /// <param name="historyRounds">Rounds of importance scores kept per client, at least 1.</param>
+    public static Props PropsFor(GlobalModel initial, int historyRounds = DefaultHistoryRounds)
+    {
+        ArgumentNullException.ThrowIfNull(initial);
+        ArgumentOutOfRangeException.ThrowIfLessThan(historyRounds, 1);
+        return Props.Create(() => new ExpertRegistry(initial, historyRounds)).WithDispatcher(WorkDispatcher.RoundsId);
+    }
 
     private void Get(GetExperts request)
     {
@@ -69,6 +89,18 @@ public sealed class ExpertRegistry : ReceiveActor
         foreach (int k in changed)
         {
             _changedIn[k] = _model.Version;
+        }
+        foreach (var (client, scores) in round.Importance ?? new Dictionary<string, IReadOnlyList<double>>())
+        {
+            if (!_importance.TryGetValue(client, out var history))
+            {
+                _importance[client] = history = new Queue<RoundImportance>(_historyRounds);
+            }
+            if (history.Count == _historyRounds)
+            {
+                history.Dequeue();
+            }
+            history.Enqueue(new RoundImportance(round.Round, [.. scores]));
         }
         _lastCommit = new RoundCommitted { Round = round.Round, ModelVersion = round.ModelVersion };
         Sender.Tell(_lastCommit);
@@ -135,6 +167,30 @@ public sealed class ExpertRegistry : ReceiveActor
                 if (Write(t, "gating", e => e.Role != ParameterRole.Expert, staged, changed, written) is { } p)
                 {
                     return p;
+                }
+            }
+        }
+        return ImportanceProblem(round);
+    }
+
+    private string? ImportanceProblem(ApplyRound round)
+    {
+        int experts = _model.Layout.ExpertCount;
+        foreach (var (client, scores) in round.Importance ?? new Dictionary<string, IReadOnlyList<double>>())
+        {
+            if (string.IsNullOrEmpty(client))
+            {
+                return "importance scores without a client id";
+            }
+            if (scores is null || scores.Count != experts)
+            {
+                return $"importance of '{client}' has {scores?.Count ?? 0} scores; expected one per expert ({experts})";
+            }
+            for (int e = 0; e < scores.Count; e++)
+            {
+                if (!double.IsFinite(scores[e]))
+                {
+                    return $"importance of '{client}' for expert {e} is {scores[e]}";
                 }
             }
         }

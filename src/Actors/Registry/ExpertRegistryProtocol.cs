@@ -23,4 +23,22 @@ public sealed record CurrentModel(GlobalModel Model);
 /// <see cref="RoundCommitted"/> (the new model is <paramref name="ModelVersion"/> + 1), or by an
 /// <see cref="Error"/> with nothing applied.
 /// </summary>
-public sealed record ApplyRound(int Round, int ModelVersion, IReadOnlyList<ExpertMerged> Experts, GatingMerged? Gating);
+/// <param name="Importance">
+/// The importance scores (<see cref="SparseUpdate.Importance"/>, one per expert) of each client's
+/// accepted update in this round, by client id; recorded in the clients' histories with the round.
+/// </param>
+public sealed record ApplyRound(int Round, int ModelVersion, IReadOnlyList<ExpertMerged> Experts, GatingMerged? Gating,
+    IReadOnlyDictionary<string, IReadOnlyList<double>>? Importance = null);
+
+/// <summary>Asks for a client's recorded importance scores; answered by <see cref="ImportanceHistory"/>.</summary>
+public sealed record GetImportanceHistory(string ClientId);
+
+/// <summary>
+/// The importance scores of <paramref name="ClientId"/>'s accepted updates in the last committed
+/// rounds it took part in, oldest first, at most the registry's history length; empty for a
+/// client with none recorded.
+/// </summary>
+public sealed record ImportanceHistory(string ClientId, IReadOnlyList<RoundImportance> Rounds);
+
+/// <summary>One client's importance scores (one per expert, by global expert id) in <paramref name="Round"/>.</summary>
+public sealed record RoundImportance(int Round, IReadOnlyList<double> Importance);

@@ -37,6 +37,9 @@ internal sealed class RoundAggregators(int round, int generation, IReadOnlyDicti
     /// <summary>Experts that received at least one contribution.</summary>
     public int ExpertsMerged => _merged.Values.Count(m => !m.Unchanged);
 
+    /// <summary>The expert aggregators' answers to <see cref="FinalizeRound"/>.</summary>
+    public IReadOnlyCollection<ExpertMerged> ExpertResults => _merged.Values;
+
     public bool IsMember(IActorRef actor) => _members.Contains(actor);
 
     public IActorRef ExpertAt(int layer, int expert) =>
@@ -64,36 +67,5 @@ internal sealed class RoundAggregators(int round, int generation, IReadOnlyDicti
         }
         GatingResult = merged;
         return null;
-    }
-
-    /// <summary>
-    /// The new global model (version + 1): <paramref name="previous"/> with every merged slice
-    /// written over it; an expert nobody held keeps its previous values.
-    /// </summary>
-    /// <exception cref="InvalidDataException">A merged tensor is not in the layout or does not have its shape.</exception>
-    public GlobalModel Assemble(GlobalModel previous)
-    {
-        if (!Complete)
-        {
-            throw new InvalidOperationException($"round {Round}: {Experts.Count + 1 - _merged.Count - (GatingResult is null ? 0 : 1)} aggregators have not answered yet");
-        }
-        var layout = previous.Layout;
-        var values = previous.Values.ToArray();
-        var tensors = _merged.Values.Where(m => !m.Unchanged).SelectMany(m => m.Tensors)
-            .Concat(GatingResult!.Unchanged ? [] : GatingResult.Tensors);
-        foreach (var t in tensors)
-        {
-            var decoded = TensorCodec.Decode(t);
-            if (!layout.TryGet(decoded.Name, out var entry))
-            {
-                throw new InvalidDataException($"round {Round}: merged tensor '{decoded.Name}' is not in the model layout");
-            }
-            if (!decoded.Shape.AsSpan().SequenceEqual(entry.Slice.Shape))
-            {
-                throw new InvalidDataException($"round {Round}: merged tensor '{decoded.Name}' has shape [{string.Join(",", decoded.Shape)}]; expected [{string.Join(",", entry.Slice.Shape)}]");
-            }
-            decoded.Values.Span.CopyTo(values.AsSpan(entry.Slice.Offset, entry.Slice.Length));
-        }
-        return new GlobalModel(layout, values, previous.Version + 1);
     }
 }

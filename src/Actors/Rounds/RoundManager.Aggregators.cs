@@ -1,5 +1,6 @@
 using HFedMoE.Actors.Aggregation;
 using HFedMoE.Actors.Protocol;
+using HFedMoE.Actors.Registry;
 using HFedMoE.Model.Federated;
 using HFedMoE.Runtime.Actor;
 
@@ -30,7 +31,15 @@ public sealed partial class RoundManager
         Command<AggregatorReady>(_ => { });
         Command<SliceAccepted>(_ => { });
         Command<SliceRejected>(r => OnAggregatorProblem($"the aggregator of {SliceName(r)} refused the share of '{r.ClientId}': {r.Reason}"));
-        Command<Error>(e => OnAggregatorProblem($"an aggregator answered with an error: {e.Reason}"));
+        Command<Error>(e =>
+        {
+            if (IsRegistry(Sender))
+            {
+                OnRegistryError(e);
+                return;
+            }
+            OnAggregatorProblem($"an aggregator answered with an error: {e.Reason}");
+        });
         Command<ExpertMerged>(m => OnMerged(a => a.Record(m, _model.Version)));
         Command<GatingMerged>(m => OnMerged(a => a.Record(m, _model.Version)));
         Command<AggregatorStopped>(OnAggregatorStopped);
@@ -88,6 +97,7 @@ public sealed partial class RoundManager
     /// <summary>Counts an accepted update in the round (live, or replayed from the spool after a restart).</summary>
     private void Merge(OpenRound open, SparseUpdate update)
     {
+        open.Importance[update.ClientId] = update.Importance;
         if (open.Delegated is not { } delegated)
         {
             if (open.Aggregation!.Offer(update) is { } refusedHere)
@@ -160,19 +170,14 @@ public sealed partial class RoundManager
             FailMerge(open, $"the gating aggregator merged {merged} updates; {open.Weights.Count} were sent to it");
             return;
         }
-        TrainAggregate result;
-        try
-        {
-            // The tensors' owners say which experts changed; every other metric is the strategy's.
-            result = open.Delegated!.Complete(pending.Failures, aggregators.Assemble(_model), aggregators.ExpertsMerged);
-        }
-        catch (Exception e) when (e is InvalidDataException or ArgumentException)
-        {
-            FailMerge(open, e.Message);
-            return;
-        }
+        // The tensors' owners say which experts changed; every other metric is the strategy's.
+        int expertsMerged = aggregators.ExpertsMerged;
+        var delegated = open.Delegated!;
+        var apply = new ApplyRound(open.Round, _model.Version, [.. aggregators.ExpertResults], aggregators.GatingResult, ImportanceOf(open));
         StopAggregators(open);
-        CommitModel(open, result.Model, result.Metrics, result.Rejections, pending.Failures);
+        // Done with them: a late answer from this set must not end the round while the registry commits it.
+        open.Aggregators = null;
+        ApplyThroughRegistry(open, apply, model => delegated.Complete(pending.Failures, model, expertsMerged));
     }
 
     private void OnAggregatorProblem(string problem)
@@ -236,9 +241,6 @@ public sealed partial class RoundManager
 
     /// <summary>Watch message: an aggregator of <paramref name="Round"/>'s set <paramref name="Generation"/> stopped.</summary>
     private sealed record AggregatorStopped(int Round, int Generation);
-
-    /// <summary>A commit waiting for the aggregators' answers: the round's failures.</summary>
-    private sealed record PendingCommit(IReadOnlyList<ClientFailure> Failures);
 }
 
 /// <summary>Asks the round manager for its current aggregators (tests and diagnostics); replies <see cref="AggregatorsOfRound"/>.</summary>

@@ -11,7 +11,9 @@ namespace HFedMoE.Actors.Rounds;
 /// are in the <see cref="UpdateSpool"/> and <see cref="UpdateAccepted"/> is persisted; a merged
 /// model is spooled before <see cref="RoundCommitted"/> names it. Accepted updates are merged by
 /// child aggregator actors, one per expert plus one for the gating and shared parameters, with
-/// the weights the strategy gives each update (RoundManager.Aggregators.cs). After a restart the
+/// the weights the strategy gives each update (RoundManager.Aggregators.cs); their results are
+/// applied by the <see cref="Registry.ExpertRegistry"/> child, and the model it answers is the one
+/// committed (RoundManager.Registry.cs). After a restart the
 /// journal (and a snapshot, if any) rebuilds the open round, the plans are recomputed and
 /// checked against their journaled digests, and the spooled updates are routed to fresh
 /// aggregators; the merge does not depend on arrival order, so the result is bit-identical to
@@ -27,6 +29,7 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
     private readonly GlobalModel _initial;
     private readonly string _persistenceId;
     private readonly Func<(int Layer, int Expert)?, Props>? _aggregatorProps;
+    private readonly Func<GlobalModel, Props>? _registryProps;
     private readonly Dictionary<string, (ClientProfile Profile, IActorRef Ref)> _clients = new(StringComparer.Ordinal);
     // Registrations made by message, as journaled: the profile survives a restart even before the ref is found again.
     private readonly SortedDictionary<string, ClientRegistered> _registered = new(StringComparer.Ordinal);
@@ -47,9 +50,10 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
     }
 
     /// <param name="aggregatorProps">Props of the aggregator for (layer, expert), or of the gating aggregator for null; null: the real ones (tests stand probes in).</param>
+    /// <param name="registryProps">Props of the expert registry holding the given model; null: the real <see cref="Registry.ExpertRegistry"/>.</param>
     internal RoundManager(IFederatedStrategy strategy, GlobalModel initial, RoundSettings settings, UpdateSpool spool,
         IEnumerable<RegisterClient>? clients, string persistenceId, IEnumerable<IActorRef>? subscribers,
-        Func<(int Layer, int Expert)?, Props>? aggregatorProps)
+        Func<(int Layer, int Expert)?, Props>? aggregatorProps, Func<GlobalModel, Props>? registryProps = null)
     {
         ArgumentNullException.ThrowIfNull(strategy);
         ArgumentNullException.ThrowIfNull(initial);
@@ -63,6 +67,7 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
         _model = initial;
         _persistenceId = persistenceId;
         _aggregatorProps = aggregatorProps;
+        _registryProps = registryProps;
         foreach (var c in clients ?? [])
         {
             _clients[c.Profile.ClientId] = (c.Profile, c.Client);
@@ -109,6 +114,7 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => Log.Warning($"snapshot at {f.Metadata.SequenceNr} failed: {f.Cause.Message}"));
         ReceiveAggregatorAnswers();
+        ReceiveRegistryAnswers();
     }
 
     public override string PersistenceId => _persistenceId;
@@ -125,12 +131,13 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
             .WithDispatcher(WorkDispatcher.RoundsId);
     }
 
-    /// <summary>As <see cref="Props(IFederatedStrategy, GlobalModel, RoundSettings, UpdateSpool, IEnumerable{RegisterClient}?, string, IEnumerable{IActorRef}?)"/>, with the aggregators' Props chosen by <paramref name="aggregatorProps"/>.</summary>
+    /// <summary>As <see cref="Props(IFederatedStrategy, GlobalModel, RoundSettings, UpdateSpool, IEnumerable{RegisterClient}?, string, IEnumerable{IActorRef}?)"/>, with the aggregators' Props chosen by <paramref name="aggregatorProps"/> and the expert registry's by <paramref name="registryProps"/> (null: the real ones).</summary>
     internal static Props Props(IFederatedStrategy strategy, GlobalModel initial, RoundSettings settings, UpdateSpool spool,
-        IEnumerable<RegisterClient>? clients, string persistenceId, Func<(int Layer, int Expert)?, Props> aggregatorProps)
+        IEnumerable<RegisterClient>? clients, string persistenceId, Func<(int Layer, int Expert)?, Props>? aggregatorProps,
+        Func<GlobalModel, Props>? registryProps = null)
     {
         var list = clients?.ToArray();
-        return Runtime.Actor.Props.Create(() => new RoundManager(strategy, initial, settings, spool, list, persistenceId, null, aggregatorProps))
+        return Runtime.Actor.Props.Create(() => new RoundManager(strategy, initial, settings, spool, list, persistenceId, null, aggregatorProps, registryProps))
             .WithDispatcher(WorkDispatcher.RoundsId);
     }
 
@@ -150,6 +157,7 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
         {
             _model = ModelBlob.Read(_spool.Get(_modelDigest), _initial);   // Get checks the bytes against the digest
         }
+        SpawnRegistry();
         foreach (var (id, c) in _clients)
         {
             Context.WatchWith(c.Ref, new ClientTerminated(id, c.Ref));
@@ -472,6 +480,7 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
         }
         open.Closing = true;
         StopAggregators(open);
+        UndoRegistryApply(open);
         Persist(new RoundClosedIncomplete(open.Round, reason), e =>
         {
             Timers.Cancel(DeadlineKey);
@@ -500,15 +509,15 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
             .Where(p => !open.AcceptedByClient.ContainsKey(p))
             .Select(p => new ClientFailure(p, open.Dropped.TryGetValue(p, out var why) ? why : "missed the deadline"))
             .ToList();
+        open.Pending = new PendingCommit(failures);
         if (open.Aggregators is { } aggregators)
         {
-            // The model comes from the aggregators' answers (CompleteIfMerged).
-            open.Pending = new PendingCommit(failures);
+            // The results come from the aggregators' answers (CompleteIfMerged), then go to the registry.
             Finalise(aggregators);
             return;
         }
         var result = open.Aggregation!.Complete(failures);
-        CommitModel(open, result.Model, result.Metrics, result.Rejections, failures);
+        ApplyThroughRegistry(open, WholeModel(open, _model.Version, result.Model), _ => result);
     }
 
     /// <summary>Spools the merged model, then journals <see cref="RoundCommitted"/> and publishes the outcome.</summary>
@@ -604,6 +613,9 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
         /// <summary>The weights each update sent to the aggregators was merged with (kept to route it again after a rebuild).</summary>
         public Dictionary<string, ContributionWeights> Weights { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>The importance scores of each merged update, for the registry's per-client history.</summary>
+        public Dictionary<string, IReadOnlyList<double>> Importance { get; } = new(StringComparer.Ordinal);
+
         public bool Committing { get; set; }
 
         /// <summary>RoundClosedIncomplete is being journaled: nothing else may end the round.</summary>
@@ -614,7 +626,7 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
 
         public int AggregatorRebuilds { get; set; }
 
-        /// <summary>Set by Commit while the aggregators finalise.</summary>
+        /// <summary>Set by Commit: the aggregators finalise, then the registry applies the round.</summary>
         public PendingCommit? Pending { get; set; }
 
         public IReadOnlyList<TrainPlan> Plans { get; private set; } = [];
