@@ -1,3 +1,4 @@
+using HFedMoE.Actors.Protocol;
 using HFedMoE.Actors.Clients;
 using HFedMoE.Actors.Rounds;
 using HFedMoE.Model.Federated;
@@ -58,6 +59,8 @@ public sealed class FederationServer : ReceiveActor
 
     protected override void PreStart()
     {
+        // The round protocol's wire forms (used by hfedmoe.actor.serialize-messages today, by remoting later).
+        RoundProtocolSerializer.Install(Context.System);
         var strategy = StrategyFactory.Create(_setup.Strategy, _setup.Options);
         var clients = new List<RegisterClient>();
         // Clients borrow a trainer (a model + optimizer) only while they train: one per training thread, not per client.

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using HFedMoE.Runtime.Actor.Dispatch;
+using HFedMoE.Runtime.Serialization;
 
 namespace HFedMoE.Runtime.Actor;
 
@@ -24,6 +25,7 @@ internal sealed partial class ActorCell : IThreadPoolWorkItem
     private bool _awaitingTask;
     private int _asyncGeneration;
     private volatile bool _terminating;
+    private SerializationExtension? _serialization;
 
     internal bool IsClosed => (Volatile.Read(ref _status) & ClosedFlag) != 0;
 
@@ -36,6 +38,18 @@ internal sealed partial class ActorCell : IThreadPoolWorkItem
         {
             System.DeadLetterRef.Publish(message, sender, SelfRef);
             return;
+        }
+        // Every user message passes here, so this is where serialize-messages swaps in the copy
+        // (cached per cell: when off, a send pays one field read and a bool test).
+        var serialization = _serialization ??= SerializationExtension.Get(System);
+        if (serialization.SerializeMessages)
+        {
+            var copy = serialization.CopyForDelivery(message, sender, SelfRef);
+            if (copy is null)
+            {
+                return;
+            }
+            message = copy;
         }
         var queue = _userQueue ?? CreateUserQueue();
         queue.Enqueue(new Envelope(message, sender));
