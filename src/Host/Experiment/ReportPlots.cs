@@ -94,13 +94,17 @@ internal static class ReportPlots
                 Width = 560,
                 Height = 320,
             };
-            foreach (var s in group)
+            // HFedMoE against the baselines (the ablations have their own plots): its line thick, with
+            // its seed band; the baselines' means only, or the picture is a blur of bands.
+            foreach (var s in group.Where(s => !IsAblation(s.Strategy)))
             {
+                bool main = s.Strategy == StrategyFactory.HFedMoE;
                 var byRound = rows.Where(r => r.Alpha == alpha && r.Tiers == tiers && r.Strategy == s.Strategy).GroupBy(r => r.Round).OrderBy(g => g.Key).ToList();
                 plot.Series.Add(new PlotSeries(s.Strategy, [.. byRound.Select(g => (double)g.Key)],
                     [.. byRound.Select(g => Statistics.Mean(g.Select(r => r.Accuracy)))],
-                    [.. byRound.Select(g => Statistics.Min(g.Select(r => r.Accuracy)))],
-                    [.. byRound.Select(g => Statistics.Max(g.Select(r => r.Accuracy)))]));
+                    main ? [.. byRound.Select(g => Statistics.Min(g.Select(r => r.Accuracy)))] : null,
+                    main ? [.. byRound.Select(g => Statistics.Max(g.Select(r => r.Accuracy)))] : null,
+                    Emphasised: main));
             }
             panels.Add(plot.Draw());
         }
@@ -110,8 +114,11 @@ internal static class ReportPlots
         {
             picture.Embed(panels[i], i * 560, 0);
         }
-        return new NamedPlot("summary.svg", "Accuracy per round for every α (mean over seeds, band = min–max)", picture.Render());
+        return new NamedPlot("summary.svg", "Accuracy per round for every α: hfedmoe (thick; band = min–max over seeds) against the baselines (means over seeds)", picture.Render());
     }
+
+    /// <summary>The HFedMoE ablations are the factory names that extend "hfedmoe-".</summary>
+    private static bool IsAblation(string strategy) => strategy.StartsWith(StrategyFactory.HFedMoE + "-", StringComparison.Ordinal);
 
     /// <summary>hfedmoe, fedavg-full and the most accurate budget-respecting baseline, those in the grid.</summary>
     private static IEnumerable<string> HeatmapStrategies(IReadOnlyList<StrategySummary> group)

@@ -62,36 +62,45 @@ internal sealed class SvgLinePlot(string title, string xLabel, string yLabel)
             canvas.Line(Left, Py(reference), Left + plotW, Py(reference), "#555555", 1, "4 3");
         }
 
+        // Bands first, then plain lines, then emphasised lines, so that those stay visible.
         for (int s = 0; s < Series.Count; s++)
         {
             var series = Series[s];
-            string colour = SvgCanvas.Palette[s % SvgCanvas.Palette.Count];
             if (series.Min is { } min && series.Max is { } max)
             {
                 foreach (var run in Runs(series.X.Count, i => double.IsFinite(min[i]) && double.IsFinite(max[i])))
                 {
                     var upper = run.Select(i => (Px(series.X[i]), Py(max[i])));
                     var lower = run.AsEnumerable().Reverse().Select(i => (Px(series.X[i]), Py(min[i])));
-                    canvas.Polygon(upper.Concat(lower), colour, 0.15);
+                    canvas.Polygon(upper.Concat(lower), Colour(s), 0.15);
                 }
             }
+        }
+        foreach (int s in Enumerable.Range(0, Series.Count).OrderBy(i => Series[i].Emphasised))
+        {
+            var series = Series[s];
             foreach (var run in Runs(series.X.Count, i => double.IsFinite(series.Mean[i])))
             {
                 if (run.Count == 1)
                 {
-                    canvas.Circle(Px(series.X[run[0]]), Py(series.Mean[run[0]]), 2.5, colour, series.Name);
+                    canvas.Circle(Px(series.X[run[0]]), Py(series.Mean[run[0]]), series.Emphasised ? 4 : 2.5, Colour(s), series.Name);
                 }
                 else
                 {
-                    canvas.Polyline(run.Select(i => (Px(series.X[i]), Py(series.Mean[i]))), colour, 1.8, series.Name);
+                    canvas.Polyline(run.Select(i => (Px(series.X[i]), Py(series.Mean[i]))), Colour(s), series.Emphasised ? 3.5 : 1.8, series.Name);
                 }
             }
+        }
+        for (int s = 0; s < Series.Count; s++)
+        {
             double ly = Top + 8 + s * 16;
-            canvas.Rect(Width - LegendWidth, ly - 8, 14, 8, colour);
-            canvas.Text(Width - LegendWidth + 20, ly, series.Name, 11);
+            canvas.Rect(Width - LegendWidth, ly - 8, 14, Series[s].Emphasised ? 10 : 8, Colour(s));
+            canvas.Text(Width - LegendWidth + 20, ly, Series[s].Name, 11);
         }
         return canvas;
     }
+
+    private static string Colour(int series) => SvgCanvas.Palette[series % SvgCanvas.Palette.Count];
 
     /// <summary>Maximal runs of consecutive indices where <paramref name="ok"/> holds.</summary>
     private static List<List<int>> Runs(int count, Func<int, bool> ok)

@@ -64,6 +64,27 @@ public sealed class ReportTests
     }
 
     [Fact]
+    public void The_picture_shows_hfedmoe_thick_with_its_band_against_the_baselines_and_leaves_out_the_ablations()
+    {
+        List<ExperimentRow> rows =
+        [
+            .. SyntheticRows.Cell(StrategyFactory.FedAvgFull, 7, [0.5, 0.7, 0.8]),
+            .. SyntheticRows.Cell(StrategyFactory.RandomK, 7, [0.4, 0.6, 0.7]),
+            .. SyntheticRows.Cell(StrategyFactory.HFedMoE, 7, [0.6, 0.77, 0.78]),
+            .. SyntheticRows.Cell(StrategyFactory.HFedMoE, 11, [0.5, 0.7, 0.74]),
+            .. SyntheticRows.Cell(StrategyFactory.HFedMoEBeta0, 7, [0.2, 0.3, 0.4]),
+        ];
+        var svg = XDocument.Parse(ReportPlots.Picture(rows, SummaryTable.From(rows)).Svg).Root!;
+        var lines = svg.Descendants().Where(e => e.Name.LocalName == "polyline").ToList();
+
+        Assert.Equal(3, lines.Count);   // fedavg-full, random-k, hfedmoe; not the ablation
+        Assert.DoesNotContain(svg.Descendants(), e => e.Value == StrategyFactory.HFedMoEBeta0);
+        Assert.Equal(StrategyFactory.HFedMoE, lines[^1].Value);   // drawn last, on top
+        Assert.Equal("3.5", (string?)lines[^1].Attribute("stroke-width"));
+        Assert.Single(svg.Descendants(), e => e.Name.LocalName == "polygon");   // only hfedmoe's seed band
+    }
+
+    [Fact]
     public void A_metric_nobody_reported_draws_no_data_instead_of_failing()
     {
         var plot = new SvgLinePlot("drop", "round", "pp") { Percent = true };
