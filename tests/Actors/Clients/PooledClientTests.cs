@@ -14,11 +14,7 @@ namespace HFedMoE.Actors.Tests.Clients;
 public sealed class PooledClientTests() : HFedMoE.TestKit.TestKit(Hocon)
 {
     // Two training threads, as in reference.conf: with a pool of one, a second client has to wait for the trainer.
-    private const string Hocon = """
-        hfedmoe.persistence.journal.plugin = "hfedmoe.persistence.journal.inmem"
-        hfedmoe.persistence.snapshot-store.plugin = "hfedmoe.persistence.snapshot-store.inmem"
-        hfedmoe.actor.dedicated-dispatcher.thread-count = 2
-        """;
+    private const string Hocon = TinyFederation.InMemoryPersistence + "\nhfedmoe.actor.dedicated-dispatcher.thread-count = 2";
 
     private static readonly TimeSpan RoundTimeout = TimeSpan.FromSeconds(30);
 

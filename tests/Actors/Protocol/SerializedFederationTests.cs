@@ -18,10 +18,7 @@ namespace HFedMoE.Actors.Tests.Protocol;
 /// </summary>
 public sealed class SerializedFederationTests() : HFedMoE.TestKit.TestKit(Hocon + "\nhfedmoe.actor.serialize-messages = on")
 {
-    private const string Hocon = """
-        hfedmoe.persistence.journal.plugin = "hfedmoe.persistence.journal.inmem"
-        hfedmoe.persistence.snapshot-store.plugin = "hfedmoe.persistence.snapshot-store.inmem"
-        """;
+    private const string Hocon = TinyFederation.InMemoryPersistence;
 
     private static FederationSetup Setup() => new(
         StrategyFactory.HFedMoE,

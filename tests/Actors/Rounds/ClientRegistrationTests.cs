@@ -9,10 +9,7 @@ namespace HFedMoE.Actors.Tests.Rounds;
 /// <summary>Clients that joined by <see cref="RegisterClient"/> (not through the Props) survive a restart of the round manager.</summary>
 public sealed class ClientRegistrationTests() : HFedMoE.TestKit.TestKit(Hocon, useVirtualTime: true)
 {
-    private const string Hocon = """
-        hfedmoe.persistence.journal.plugin = "hfedmoe.persistence.journal.inmem"
-        hfedmoe.persistence.snapshot-store.plugin = "hfedmoe.persistence.snapshot-store.inmem"
-        """;
+    private const string Hocon = TinyFederation.InMemoryPersistence;
 
     private readonly UpdateSpool _spool = UpdateSpool.InMemory();
 

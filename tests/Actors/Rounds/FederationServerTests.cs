@@ -9,10 +9,7 @@ namespace HFedMoE.Actors.Tests.Rounds;
 /// <summary>The in-process federation end to end: real clients training on the dedicated dispatcher.</summary>
 public sealed class FederationServerTests(ITestOutputHelper output) : HFedMoE.TestKit.TestKit(Hocon)
 {
-    private const string Hocon = """
-        hfedmoe.persistence.journal.plugin = "hfedmoe.persistence.journal.inmem"
-        hfedmoe.persistence.snapshot-store.plugin = "hfedmoe.persistence.snapshot-store.inmem"
-        """;
+    private const string Hocon = TinyFederation.InMemoryPersistence;
 
     private static FederationSetup Setup(string persistenceId = RoundManager.DefaultPersistenceId) => new(
         StrategyFactory.HFedMoE,

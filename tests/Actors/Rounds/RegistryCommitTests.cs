@@ -15,10 +15,7 @@ namespace HFedMoE.Actors.Tests.Rounds;
 /// </summary>
 public sealed class RegistryCommitTests() : HFedMoE.TestKit.TestKit(Hocon, useVirtualTime: true)
 {
-    private const string Hocon = """
-        hfedmoe.persistence.journal.plugin = "hfedmoe.persistence.journal.inmem"
-        hfedmoe.persistence.snapshot-store.plugin = "hfedmoe.persistence.snapshot-store.inmem"
-        """;
+    private const string Hocon = TinyFederation.InMemoryPersistence;
 
     /// <summary>A round trains and merges on two cores shared with the other test classes: wait generously.</summary>
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);

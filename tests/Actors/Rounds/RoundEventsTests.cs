@@ -14,10 +14,7 @@ namespace HFedMoE.Actors.Tests.Rounds;
 /// </summary>
 public sealed class RoundEventsTests() : HFedMoE.TestKit.TestKit(Hocon, useVirtualTime: true)
 {
-    private const string Hocon = """
-        hfedmoe.persistence.journal.plugin = "hfedmoe.persistence.journal.inmem"
-        hfedmoe.persistence.snapshot-store.plugin = "hfedmoe.persistence.snapshot-store.inmem"
-        """;
+    private const string Hocon = TinyFederation.InMemoryPersistence;
 
     /// <summary>The journal events exactly as the previous version declared them (JSON shape and type names).</summary>
     internal static class PreviousVersion

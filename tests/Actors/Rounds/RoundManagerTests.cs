@@ -13,10 +13,7 @@ namespace HFedMoE.Actors.Tests.Rounds;
 /// </summary>
 public sealed class RoundManagerTests() : HFedMoE.TestKit.TestKit(Hocon, useVirtualTime: true)
 {
-    private const string Hocon = """
-        hfedmoe.persistence.journal.plugin = "hfedmoe.persistence.journal.inmem"
-        hfedmoe.persistence.snapshot-store.plugin = "hfedmoe.persistence.snapshot-store.inmem"
-        """;
+    private const string Hocon = TinyFederation.InMemoryPersistence;
 
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(1);
 
