@@ -21,38 +21,24 @@ public sealed class AggregatorWiringTests() : HFedMoE.TestKit.TestKit(Hocon, use
 
     private readonly UpdateSpool _spool = UpdateSpool.InMemory();
 
-    private sealed record Federation(IActorRef Manager, TestProbe[] Clients, TestProbe Subscriber);
-
-    private Federation Create(int clients, string persistenceId, Func<(int Layer, int Expert)?, Props>? aggregators = null, bool supervised = false, TestProbe[]? probes = null, string strategy = StrategyFactory.HFedMoE)
+    private ProbeFederation Create(int clients, string persistenceId, Func<(int Layer, int Expert)?, Props>? aggregators = null, bool supervised = false, TestProbe[]? probes = null, string strategy = StrategyFactory.HFedMoE)
     {
         probes ??= [.. Enumerable.Range(0, clients).Select(c => CreateTestProbe($"{persistenceId}-c{c}"))];
-        var registrations = probes.Select((p, c) => new RegisterClient(TinyFederation.Profile(c), p.Ref)).ToList();
+        var registrations = ProbeFederation.Registrations(probes);
         var settings = new RoundSettings { Deadline = Deadline, MinClients = 1 };
         var props = aggregators is null
             ? RoundManager.Props(StrategyFactory.Create(strategy, TinyFederation.Options), TinyFederation.Initial(), settings, _spool, registrations, persistenceId)
             : RoundManager.Props(StrategyFactory.Create(strategy, TinyFederation.Options), TinyFederation.Initial(), settings, _spool, registrations, persistenceId, aggregators);
-        IActorRef manager;
-        if (supervised)
-        {
-            Send(ActorOf(() => new RestartingParent(props)), "child?");
-            manager = ExpectMsg<IActorRef>();
-        }
-        else
-        {
-            manager = ActorOf(props);
-        }
-        var subscriber = CreateTestProbe($"{persistenceId}-subscriber");
-        manager.Tell(new SubscribeRounds(subscriber.Ref), TestActor);
-        return new Federation(manager, probes, subscriber);
+        return ProbeFederation.Start(this, props, probes, $"{persistenceId}-subscriber", supervised);
     }
 
-    private void Open(Federation f)
+    private void Open(ProbeFederation f)
     {
         Send(f.Manager, StartRound.Instance);
         ExpectMsg<RoundOpened>();
     }
 
-    private static List<SparseUpdate> Train(Federation f)
+    private static List<SparseUpdate> Train(ProbeFederation f)
     {
         return [.. f.Clients.Select((probe, c) =>
         {
@@ -61,20 +47,20 @@ public sealed class AggregatorWiringTests() : HFedMoE.TestKit.TestKit(Hocon, use
         })];
     }
 
-    private static UpdateAck Submit(Federation f, int c, SparseUpdate update)
+    private static UpdateAck Submit(ProbeFederation f, int c, SparseUpdate update)
     {
         f.Clients[c].Send(f.Manager, new SubmitUpdate(update));
         // A restarted manager sends the plan again to clients that still owe an update: skip it.
         return (UpdateAck)f.Clients[c].FishForMessage(m => m is UpdateAck, hint: "the update's ack");
     }
 
-    private RoundStatus Status(Federation f)
+    private RoundStatus Status(ProbeFederation f)
     {
         Send(f.Manager, GetRoundStatus.Instance);
         return ExpectMsg<RoundStatus>();
     }
 
-    private AggregatorsOfRound Aggregators(Federation f)
+    private AggregatorsOfRound Aggregators(ProbeFederation f)
     {
         Send(f.Manager, GetAggregators.Instance);
         return ExpectMsg<AggregatorsOfRound>();

@@ -22,31 +22,17 @@ public sealed class RegistryCommitTests() : HFedMoE.TestKit.TestKit(Hocon, useVi
 
     private readonly UpdateSpool _spool = UpdateSpool.InMemory();
 
-    private sealed record Federation(IActorRef Manager, TestProbe[] Clients, TestProbe Subscriber);
-
-    private Federation Create(int clients, string persistenceId, Func<GlobalModel, Props>? registry = null, IFederatedStrategy? strategy = null, bool supervised = false)
+    private ProbeFederation Create(int clients, string persistenceId, Func<GlobalModel, Props>? registry = null, IFederatedStrategy? strategy = null, bool supervised = false)
     {
         var probes = Enumerable.Range(0, clients).Select(c => CreateTestProbe($"{persistenceId}-c{c}")).ToArray();
-        var registrations = probes.Select((p, c) => new RegisterClient(TinyFederation.Profile(c), p.Ref)).ToList();
+        var registrations = ProbeFederation.Registrations(probes);
         var settings = new RoundSettings { Deadline = TimeSpan.FromMinutes(1), MinClients = 1 };
         var props = RoundManager.Props(strategy ?? TinyFederation.Strategy(), TinyFederation.Initial(), settings, _spool, registrations, persistenceId, aggregatorProps: null, registry);
-        IActorRef manager;
-        if (supervised)
-        {
-            Send(ActorOf(() => new RestartingParent(props)), "child?");
-            manager = ExpectMsg<IActorRef>();
-        }
-        else
-        {
-            manager = ActorOf(props);
-        }
-        var subscriber = CreateTestProbe($"{persistenceId}-subscriber");
-        manager.Tell(new SubscribeRounds(subscriber.Ref), TestActor);
-        return new Federation(manager, probes, subscriber);
+        return ProbeFederation.Start(this, props, probes, $"{persistenceId}-subscriber", supervised);
     }
 
     /// <summary>Opens a round and submits every client's update to the plan it received.</summary>
-    private List<SparseUpdate> RunRound(Federation f)
+    private List<SparseUpdate> RunRound(ProbeFederation f)
     {
         Send(f.Manager, StartRound.Instance);
         ExpectMsg<RoundOpened>(Patience);
@@ -63,7 +49,7 @@ public sealed class RegistryCommitTests() : HFedMoE.TestKit.TestKit(Hocon, useVi
         return updates;
     }
 
-    private IActorRef RegistryOf(Federation f)
+    private IActorRef RegistryOf(ProbeFederation f)
     {
         Send(f.Manager, GetExpertRegistry.Instance);
         return ExpectMsg<ExpertRegistryOf>(Patience).Registry!;
@@ -75,7 +61,7 @@ public sealed class RegistryCommitTests() : HFedMoE.TestKit.TestKit(Hocon, useVi
         return ExpectMsg<CurrentModel>(Patience).Model;
     }
 
-    private RoundStatus Status(Federation f)
+    private RoundStatus Status(ProbeFederation f)
     {
         Send(f.Manager, GetRoundStatus.Instance);
         return ExpectMsg<RoundStatus>(Patience);

@@ -19,55 +19,41 @@ public sealed class RoundManagerTests() : HFedMoE.TestKit.TestKit(Hocon, useVirt
 
     private readonly UpdateSpool _spool = UpdateSpool.InMemory();
 
-    private sealed record Federation(IActorRef Manager, TestProbe[] Clients, TestProbe Subscriber);
-
-    private Federation Create(int clients, RoundSettings? settings = null, string persistenceId = "round-manager", TestProbe[]? probes = null, bool supervised = false, UpdateSpool? spool = null)
+    private ProbeFederation Create(int clients, RoundSettings? settings = null, string persistenceId = "round-manager", TestProbe[]? probes = null, bool supervised = false, UpdateSpool? spool = null)
     {
         probes ??= [.. Enumerable.Range(0, clients).Select(c => CreateTestProbe($"c{c}"))];
-        var registrations = probes.Select((p, c) => new RegisterClient(TinyFederation.Profile(c), p.Ref));
+        var registrations = ProbeFederation.Registrations(probes);
         settings ??= new RoundSettings { Deadline = Deadline, MinClients = 1 };
         var props = RoundManager.Props(TinyFederation.Strategy(), TinyFederation.Initial(), settings, spool ?? _spool, registrations, persistenceId);
-        IActorRef manager;
-        if (supervised)
-        {
-            Send(ActorOf(() => new RestartingParent(props)), "child?");
-            manager = ExpectMsg<IActorRef>();
-        }
-        else
-        {
-            manager = ActorOf(props);
-        }
-        var subscriber = CreateTestProbe("subscriber");
-        manager.Tell(new SubscribeRounds(subscriber.Ref), TestActor);
-        return new Federation(manager, probes, subscriber);
+        return ProbeFederation.Start(this, props, probes, "subscriber", supervised);
     }
 
-    private RoundOpened Open(Federation f)
+    private RoundOpened Open(ProbeFederation f)
     {
         Send(f.Manager, StartRound.Instance);
         return ExpectMsg<RoundOpened>();
     }
 
     /// <summary>Client <paramref name="c"/> takes its plan from its mailbox and trains it.</summary>
-    private static SparseUpdate TrainOn(Federation f, int c)
+    private static SparseUpdate TrainOn(ProbeFederation f, int c)
     {
         var plan = f.Clients[c].ExpectMsg<TrainRound>();
         return TinyFederation.Train(c, plan.Plan, plan.Global);
     }
 
-    private static UpdateAck Submit(Federation f, int c, SparseUpdate update)
+    private static UpdateAck Submit(ProbeFederation f, int c, SparseUpdate update)
     {
         f.Clients[c].Send(f.Manager, new SubmitUpdate(update));
         return f.Clients[c].ExpectMsg<UpdateAck>();
     }
 
-    private static UpdateRejected SubmitRejected(Federation f, int c, SparseUpdate update)
+    private static UpdateRejected SubmitRejected(ProbeFederation f, int c, SparseUpdate update)
     {
         f.Clients[c].Send(f.Manager, new SubmitUpdate(update));
         return f.Clients[c].ExpectMsg<UpdateRejected>();
     }
 
-    private RoundStatus Status(Federation f)
+    private RoundStatus Status(ProbeFederation f)
     {
         Send(f.Manager, GetRoundStatus.Instance);
         return ExpectMsg<RoundStatus>();
