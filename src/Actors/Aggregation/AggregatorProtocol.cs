@@ -1,5 +1,7 @@
 using HFedMoE.Model.Federated;
 
+using Akka.Actor;
+
 namespace HFedMoE.Actors.Aggregation;
 
 /// <summary>
@@ -17,7 +19,7 @@ public sealed record OpenRound(
     IReadOnlyList<ClientProfile> Clients,
     StrategyOptions Options,
     AggregationBounds Bounds,
-    RouterMerge? RouterMerge = null)
+    RouterMerge? RouterMerge = null) : INoSerializationVerificationNeeded
 {
     /// <summary>How the gating aggregator merges the router this round.</summary>
     public RouterMerge Gating => RouterMerge ?? HFedMoEWeights.RouterMergeOf(Options);

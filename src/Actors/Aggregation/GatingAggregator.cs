@@ -1,6 +1,6 @@
 using HFedMoE.Actors.Protocol;
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Actor;
+using Akka.Actor;
 
 namespace HFedMoE.Actors.Aggregation;
 

@@ -1,7 +1,7 @@
 namespace HFedMoE.Actors.Aggregation;
 
 /// <summary>
-/// The kernel's dedicated-thread dispatchers (hocon: <c>hfedmoe.actor.dedicated-dispatcher</c>
+/// Akka dispatchers configured in hocon/reference.conf (<c>hfedmoe.actor.dedicated-dispatcher</c>
 /// and <c>hfedmoe.actor.round-dispatcher</c>): training and aggregation are CPU-heavy and must not
 /// starve the ThreadPool the rest runs on.
 /// </summary>

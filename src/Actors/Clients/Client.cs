@@ -2,8 +2,8 @@ using HFedMoE.Actors.Aggregation;
 using HFedMoE.Actors.Rounds;
 using HFedMoE.Model.Data;
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Actor;
-using HFedMoE.Runtime.Actor.Logging;
+using Akka.Actor;
+using Akka.Event;
 
 namespace HFedMoE.Actors.Clients;
 
@@ -76,7 +76,7 @@ public sealed class Client : ReceiveActor, IWithTimers
 
     /// <summary>Props on the dedicated dispatcher (training must not starve the thread pool), borrowing trainers from <paramref name="trainers"/>.</summary>
     public static Props Props(ClientProfile profile, Dataset data, TrainerPool trainers, TimeSpan? resendInterval = null) =>
-        Runtime.Actor.Props.Create(() => new Client(profile, data, trainers, resendInterval)).WithDispatcher(WorkDispatcher.Id);
+        Akka.Actor.Props.Create(() => new Client(profile, data, trainers, resendInterval)).WithDispatcher(WorkDispatcher.Id);
 
     /// <summary>Props of a client with a trainer of its own (a pool of one that nobody else uses).</summary>
     public static Props Props(ClientProfile profile, Dataset data, LocalTrainer trainer, TimeSpan? resendInterval = null)
@@ -128,7 +128,7 @@ public sealed class Client : ReceiveActor, IWithTimers
         }
     }
 
-    private sealed record ResendUpdate
+    private sealed record ResendUpdate : INoSerializationVerificationNeeded
     {
         public static ResendUpdate Instance { get; } = new();
     }

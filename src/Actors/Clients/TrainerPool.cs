@@ -1,6 +1,6 @@
 using HFedMoE.Model.Federated;
 using HFedMoE.Model.Nn;
-using HFedMoE.Runtime.Configuration;
+using Akka.Configuration;
 
 namespace HFedMoE.Actors.Clients;
 
@@ -19,7 +19,7 @@ namespace HFedMoE.Actors.Clients;
 public sealed class TrainerPool
 {
     /// <summary>The thread count of the dedicated dispatcher clients train on (the default pool size).</summary>
-    public const string ThreadCountPath = "hfedmoe.actor.dedicated-dispatcher.thread-count";
+    public const string ThreadCountPath = "hfedmoe.actor.dedicated-dispatcher.dedicated-thread-pool.thread-count";
 
     private readonly Func<LocalTrainer> _create;
     private readonly Stack<LocalTrainer> _idle = new();

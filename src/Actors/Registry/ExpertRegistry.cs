@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using HFedMoE.Actors.Aggregation;
 using HFedMoE.Actors.Protocol;
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Actor;
+using Akka.Actor;
 
 namespace HFedMoE.Actors.Registry;
 

@@ -1,4 +1,4 @@
-using HFedMoE.Runtime.Actor;
+using Akka.Actor;
 
 namespace HFedMoE.Actors.Rounds;
 
@@ -6,4 +6,4 @@ namespace HFedMoE.Actors.Rounds;
 /// The round manager's death notice for a client (via WatchWith): the client with this id and
 /// ref stopped (a client that re-registered under the id has another ref).
 /// </summary>
-internal sealed record ClientTerminated(string ClientId, IActorRef Client);
+internal sealed record ClientTerminated(string ClientId, IActorRef Client) : INoSerializationVerificationNeeded;

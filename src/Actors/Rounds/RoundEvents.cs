@@ -1,15 +1,12 @@
-using System.Text.Json.Serialization;
 using HFedMoE.Model.Federated;
 
 namespace HFedMoE.Actors.Rounds;
 
-// The round manager's journal: protobuf messages generated from Protos/events.proto (the
-// persistence layer stores them with its ProtobufSerializer under their protobuf names). These
-// partial declarations add the positional constructors the manager writes them with, and the
-// converters that read the JSON rows a journal written by the previous version holds.
+// The round manager's journal: protobuf messages generated from Protos/events.proto, stored by
+// Akka.Persistence.Sql through our ProtobufMessageSerializer under their protobuf names. These
+// partial declarations add the positional constructors the manager writes them with.
 
 /// <summary>A round opened with these participants (in order) and the digests of their plans.</summary>
-[JsonConverter(typeof(LegacyJsonEvents.RoundStartedConverter))]
 public sealed partial class RoundStarted
 {
     public RoundStarted(int round, int modelVersion, IEnumerable<string> participants, IEnumerable<string> planDigests)
@@ -23,7 +20,6 @@ public sealed partial class RoundStarted
 }
 
 /// <summary>A participant's update is in the spool under <see cref="Digest"/>; from here on it counts.</summary>
-[JsonConverter(typeof(LegacyJsonEvents.UpdateAcceptedConverter))]
 public sealed partial class UpdateAccepted
 {
     public UpdateAccepted(int round, string clientId, string digest)
@@ -36,7 +32,6 @@ public sealed partial class UpdateAccepted
 }
 
 /// <summary>A participant left (stopped, or missed the deadline); experts only it trained keep their weights.</summary>
-[JsonConverter(typeof(LegacyJsonEvents.ClientDroppedConverter))]
 public sealed partial class ClientDropped
 {
     public ClientDropped(int round, string clientId, string reason)
@@ -49,7 +44,6 @@ public sealed partial class ClientDropped
 }
 
 /// <summary>The deadline passed without a quorum and the round was given one more.</summary>
-[JsonConverter(typeof(LegacyJsonEvents.DeadlineExtendedConverter))]
 public sealed partial class DeadlineExtended
 {
     public DeadlineExtended(int round, int extension)
@@ -61,7 +55,6 @@ public sealed partial class DeadlineExtended
 }
 
 /// <summary>The round's merge: the new model is in the spool under <see cref="ModelDigest"/>; <see cref="Dropped"/> did not contribute.</summary>
-[JsonConverter(typeof(LegacyJsonEvents.RoundCommittedConverter))]
 public sealed partial class RoundCommitted
 {
     public RoundCommitted(int round, int modelVersion, string modelDigest, IEnumerable<KeyValuePair<string, double>> metrics, IEnumerable<string> dropped)
@@ -80,7 +73,6 @@ public sealed partial class RoundCommitted
 }
 
 /// <summary>The round ended without a quorum (or could not be merged); the global model is unchanged.</summary>
-[JsonConverter(typeof(LegacyJsonEvents.RoundClosedIncompleteConverter))]
 public sealed partial class RoundClosedIncomplete
 {
     public RoundClosedIncomplete(int round, string reason)
@@ -115,7 +107,6 @@ public sealed partial class ClientRegistered
 }
 
 /// <summary>State between rounds (snapshots are only taken with no round open).</summary>
-[JsonConverter(typeof(LegacyJsonEvents.RoundManagerSnapshotConverter))]
 public sealed partial class RoundManagerSnapshot
 {
     public RoundManagerSnapshot(int nextRound, int modelVersion, string? modelDigest)

@@ -1,8 +1,10 @@
+using Akka.Actor;
+using Akka.Event;
 using HFedMoE.Actors.Aggregation;
 using HFedMoE.Actors.Protocol;
 using HFedMoE.Actors.Registry;
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Actor;
+using Error = HFedMoE.Actors.Protocol.Error;
 
 namespace HFedMoE.Actors.Rounds;
 
@@ -24,7 +26,7 @@ public sealed partial class RoundManager
     /// A failed aggregator is stopped, never restarted: a restart would silently lose the sums it
     /// held. Its stop makes the manager rebuild the round's aggregators from the spool.
     /// </summary>
-    protected override SupervisorStrategy SupervisorStrategy() => Runtime.Actor.SupervisorStrategy.StoppingStrategy;
+    protected override SupervisorStrategy SupervisorStrategy() => Akka.Actor.SupervisorStrategy.StoppingStrategy;
 
     private void ReceiveAggregatorAnswers()
     {
@@ -226,7 +228,7 @@ public sealed partial class RoundManager
         Close(open, $"the aggregators could not merge the round: {problem}");
     }
 
-    private void StopAggregators(OpenRound open)
+    private static void StopAggregators(OpenRound open)
     {
         if (open.Aggregators is not { } aggregators)
         {
@@ -240,14 +242,14 @@ public sealed partial class RoundManager
     }
 
     /// <summary>Watch message: an aggregator of <paramref name="Round"/>'s set <paramref name="Generation"/> stopped.</summary>
-    private sealed record AggregatorStopped(int Round, int Generation);
+    private sealed record AggregatorStopped(int Round, int Generation) : INoSerializationVerificationNeeded;
 }
 
 /// <summary>Asks the round manager for its current aggregators (tests and diagnostics); replies <see cref="AggregatorsOfRound"/>.</summary>
-internal sealed record GetAggregators
+internal sealed record GetAggregators : INoSerializationVerificationNeeded
 {
     public static GetAggregators Instance { get; } = new();
 }
 
 /// <summary>The open round's aggregators (<paramref name="Round"/> null and none when no round merges through actors).</summary>
-internal sealed record AggregatorsOfRound(int? Round, int Generation, IReadOnlyDictionary<(int Layer, int Expert), IActorRef> Experts, IActorRef? Gating);
+internal sealed record AggregatorsOfRound(int? Round, int Generation, IReadOnlyDictionary<(int Layer, int Expert), IActorRef> Experts, IActorRef? Gating) : INoSerializationVerificationNeeded;

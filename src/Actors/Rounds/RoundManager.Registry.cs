@@ -1,7 +1,9 @@
+using Akka.Actor;
+using Akka.Event;
 using HFedMoE.Actors.Protocol;
 using HFedMoE.Actors.Registry;
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Actor;
+using Error = HFedMoE.Actors.Protocol.Error;
 using RegistryCommit = HFedMoE.Actors.Protocol.RoundCommitted;
 
 namespace HFedMoE.Actors.Rounds;
@@ -177,7 +179,7 @@ public sealed partial class RoundManager
     }
 
     /// <summary>Watch message: the registry of <paramref name="Generation"/> stopped.</summary>
-    private sealed record RegistryStopped(int Generation);
+    private sealed record RegistryStopped(int Generation) : INoSerializationVerificationNeeded;
 }
 
 /// <summary>Asks the round manager for its expert registry; replies <see cref="ExpertRegistryOf"/>.</summary>

@@ -1,7 +1,8 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
 using HFedMoE.Actors.Aggregation;
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Actor;
-using HFedMoE.Runtime.Persistence;
 
 namespace HFedMoE.Actors.Rounds;
 
@@ -127,7 +128,7 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
     {
         var list = clients?.ToArray();
         var subs = subscribers?.ToArray();
-        return Runtime.Actor.Props.Create(() => new RoundManager(strategy, initial, settings, spool, list, persistenceId, subs))
+        return Akka.Actor.Props.Create(() => new RoundManager(strategy, initial, settings, spool, list, persistenceId, subs))
             .WithDispatcher(WorkDispatcher.RoundsId);
     }
 
@@ -137,7 +138,7 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
         Func<GlobalModel, Props>? registryProps = null)
     {
         var list = clients?.ToArray();
-        return Runtime.Actor.Props.Create(() => new RoundManager(strategy, initial, settings, spool, list, persistenceId, null, aggregatorProps, registryProps))
+        return Akka.Actor.Props.Create(() => new RoundManager(strategy, initial, settings, spool, list, persistenceId, null, aggregatorProps, registryProps))
             .WithDispatcher(WorkDispatcher.RoundsId);
     }
 
@@ -271,7 +272,7 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
                 // Local paths only until remoting: the address part may name an earlier system.
                 Context.System.ActorSelection(ActorPath.Parse(e.ActorPath).ToStringWithoutAddress()).Tell(new Identify(id), Self);
             }
-            catch (ArgumentException x)
+            catch (Exception x) when (x is ArgumentException or FormatException)
             {
                 Log.Warning($"client '{id}' was registered at '{e.ActorPath}', which cannot be looked up ({x.Message}); it must register again");
             }
@@ -572,7 +573,7 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
         _open?.Extensions ?? 0,
         [.. _clients.Keys.Order(StringComparer.Ordinal)]);
 
-    private sealed record CheckQuorum
+    private sealed record CheckQuorum : INoSerializationVerificationNeeded
     {
         public static CheckQuorum Instance { get; } = new();
     }

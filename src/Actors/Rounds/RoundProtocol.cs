@@ -1,10 +1,10 @@
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Actor;
+using Akka.Actor;
 
 namespace HFedMoE.Actors.Rounds;
 
-// The in-process round protocol. These are records for this slice; their wire form moves to
-// protobuf (src/Actors/Protos/round.proto) with the remoting issue.
+// The round protocol, as records; their wire forms (messages.proto) are written by
+// Serialization/RoundProtocolSerializer, bound in hocon/reference.conf.
 
 /// <summary>
 /// Adds a client the next rounds may sample; the round manager watches it, and journals the
@@ -65,4 +65,4 @@ public sealed record GetRoundStatus
 public sealed record RoundStatus(int? OpenRound, int NextRound, GlobalModel Model, IReadOnlyList<string> Accepted, IReadOnlyList<string> Dropped, int DeadlineExtensions, IReadOnlyList<string>? Clients = null);
 
 /// <summary>Timer message: the deadline of <paramref name="Round"/> (attempt <paramref name="Extension"/>) passed.</summary>
-internal sealed record RoundDeadline(int Round, int Extension);
+internal sealed record RoundDeadline(int Round, int Extension) : INoSerializationVerificationNeeded;

@@ -1,4 +1,4 @@
-using HFedMoE.Runtime.Configuration;
+using Akka.Configuration;
 
 namespace HFedMoE.Actors.Rounds;
 

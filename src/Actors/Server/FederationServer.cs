@@ -1,8 +1,7 @@
-using HFedMoE.Actors.Protocol;
 using HFedMoE.Actors.Clients;
 using HFedMoE.Actors.Rounds;
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Actor;
+using Akka.Actor;
 
 namespace HFedMoE.Actors.Server;
 
@@ -55,16 +54,14 @@ public sealed class FederationServer : ReceiveActor
         new OneForOneStrategy(cause => cause is ActorInitializationException ? Directive.Stop : Directive.Restart);
 
     public static Props Props(FederationSetup setup, UpdateSpool spool) =>
-        Runtime.Actor.Props.Create(() => new FederationServer(setup, spool));
+        Akka.Actor.Props.Create(() => new FederationServer(setup, spool));
 
     protected override void PreStart()
     {
-        // The round protocol's wire forms (used by hfedmoe.actor.serialize-messages today, by remoting later).
-        RoundProtocolSerializer.Install(Context.System);
         var strategy = StrategyFactory.Create(_setup.Strategy, _setup.Options);
         var clients = new List<RegisterClient>();
         // Clients borrow a trainer (a model + optimizer) only while they train: one per training thread, not per client.
-        var trainers = TrainerPool.For(_setup.Model, _setup.Trainer, _setup.TrainerPoolSize ?? TrainerPool.DefaultSize(Context.System.Config));
+        var trainers = TrainerPool.For(_setup.Model, _setup.Trainer, _setup.TrainerPoolSize ?? TrainerPool.DefaultSize(Context.System.Settings.Config));
         foreach (var c in _setup.Clients)
         {
             var child = Context.ActorOf(Client.Props(c.Profile, c.Data, trainers), $"client-{Uri.EscapeDataString(c.Profile.ClientId)}");

@@ -3,8 +3,9 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using HFedMoE.Host.Experiment;
 using HFedMoE.Host.Simulation;
-using HFedMoE.Runtime.Actor;
-using HFedMoE.Runtime.Configuration;
+using Akka.Actor;
+using Akka.Configuration;
+using HFedMoE.Actors.Configuration;
 using Spectre.Console;
 
 namespace HFedMoE.Host.Commands;
@@ -42,7 +43,7 @@ internal static class ExperimentCommand
             ExperimentSettings settings;
             try
             {
-                loaded = ConfigurationFactory.Load(parse.GetValue(config));
+                loaded = HfedmoeConfig.Load(parse.GetValue(config));
                 var fromConfig = ExperimentChoices.FromConfig(loaded);
                 var fromCli = new ExperimentChoices
                 {

@@ -2,7 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using HFedMoE.Actors.Rounds;
 using HFedMoE.Host.Simulation;
-using HFedMoE.Runtime.Configuration;
+using Akka.Configuration;
+using HFedMoE.Actors.Configuration;
 
 namespace HFedMoE.Host.Commands;
 
@@ -146,7 +147,7 @@ internal static class ReplayCommand
         }
         try
         {
-            return show(RoundHistory.Read(dataDir, ConfigurationFactory.Load(configFile), persistenceId));
+            return show(RoundHistory.Read(dataDir, HfedmoeConfig.Load(configFile), persistenceId));
         }
         catch (ConfigurationException e)
         {

@@ -4,8 +4,9 @@ using System.Globalization;
 using HFedMoE.Host.Pretraining;
 using HFedMoE.Host.Simulation;
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Actor;
-using HFedMoE.Runtime.Configuration;
+using Akka.Actor;
+using Akka.Configuration;
+using HFedMoE.Actors.Configuration;
 using Spectre.Console;
 
 namespace HFedMoE.Host.Commands;
@@ -56,7 +57,7 @@ internal static class SimulateCommand
             SimulationSettings s;
             try
             {
-                loaded = ConfigurationFactory.Load(configFile);
+                loaded = HfedmoeConfig.Load(configFile);
                 s = SimulationSettings.FromConfig(loaded);
             }
             catch (Exception e) when (e is ConfigurationException or FormatException or ArgumentException)
@@ -89,7 +90,7 @@ internal static class SimulateCommand
                 Heads = Pick(heads, s.Heads),
             };
             var given = command.Options.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
-            var origins = SettingOrigins.Of(configFile, loaded,
+            var origins = SettingOrigins.Of(configFile,
                 SimulationKey.All.Where(k => k.Option is not null && given.Contains(k.Option)).Select(k => k.Key).ToHashSet(StringComparer.Ordinal));
             string mode = parse.GetValue(progress)!;
             bool bar = mode == "bar" || (mode == "auto" && context.Interactive);

@@ -1,5 +1,6 @@
 using System.Globalization;
-using HFedMoE.Runtime.Configuration;
+using Akka.Configuration;
+using HFedMoE.Actors.Configuration;
 
 namespace HFedMoE.Host.Experiment;
 
@@ -64,9 +65,9 @@ internal sealed record ExperimentChoices
     public static ExperimentChoices FromConfig(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var c = config.WithFallback(ConfigurationFactory.Reference()).GetConfig(ConfigPath);
+        var c = HfedmoeConfig.WithReference(config).GetConfig(ConfigPath);
         string Key(string name) => $"{ConfigPath}.{name}";
-        IReadOnlyList<string>? List(string name) => c.GetStringList(name) is { Count: > 0 } l ? l : null;
+        IReadOnlyList<string>? List(string name) => c.GetStringList(name) is { Count: > 0 } l ? [.. l] : null;
         string? Text(string name) => c.GetString(name) is { Length: > 0 } s ? s : null;
         int? Count(string name, int min)
         {

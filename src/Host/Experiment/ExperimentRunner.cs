@@ -4,7 +4,8 @@ using System.Text.Json;
 using HFedMoE.Host.Pretraining;
 using HFedMoE.Host.Simulation;
 using HFedMoE.Model.Checkpoints;
-using HFedMoE.Runtime.Configuration;
+using Akka.Configuration;
+using HFedMoE.Actors.Configuration;
 
 namespace HFedMoE.Host.Experiment;
 

@@ -1,33 +1,66 @@
-using System.Text.Json;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Persistence.Query;
+using Akka.Persistence.Sql.Query;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using HFedMoE.Actors.Configuration;
 using HFedMoE.Actors.Rounds;
-using HFedMoE.Runtime.Actor;
-using HFedMoE.Runtime.Configuration;
-using HFedMoE.Runtime.Persistence;
 
 namespace HFedMoE.Host.Simulation;
 
 /// <summary>
-/// The persisted rounds of a run, read from the journal through the persistence read side
-/// (<see cref="IReadJournal"/>), without starting the round manager.
+/// The persisted rounds of a run, read from the journal through Akka.Persistence.Query's SQL read
+/// journal (<see cref="SqlReadJournal"/>: <c>CurrentEventsByPersistenceId</c>,
+/// <c>CurrentPersistenceIds</c>), without starting the round manager.
 /// </summary>
 internal static class RoundHistory
 {
     /// <summary>
     /// Reads the events of <paramref name="persistenceId"/> from the journal that
-    /// <paramref name="config"/> selects, with its data folder set to <paramref name="dataDir"/>.
+    /// <paramref name="config"/> selects, its SQLite files (if SQLite) in <paramref name="dataDir"/>.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The journal does not support reading, or an event is not a round event.</exception>
-    public static IReadOnlyList<RoundRecord> Read(string dataDir, Config config, string persistenceId = RoundManager.DefaultPersistenceId)
+    /// <exception cref="InvalidDataException">A journal row cannot be read (named by persistence id and sequence number).</exception>
+    /// <exception cref="InvalidOperationException">An event is not a round event, or out of order.</exception>
+    public static IReadOnlyList<RoundRecord> Read(string dataDir, Config config, string persistenceId = RoundManager.DefaultPersistenceId) =>
+        WithReadJournal(dataDir, config, (journal, materializer) =>
+        {
+            var events = new List<object>();
+            long last = 0;
+            try
+            {
+                journal.CurrentEventsByPersistenceId(persistenceId, 0, long.MaxValue)
+                    .RunForeach(e =>
+                    {
+                        events.Add(e.Event);
+                        last = e.SequenceNr;
+                    }, materializer)
+                    .GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new InvalidDataException($"the journal row of '{persistenceId}' after sequence number {last} cannot be read: {Innermost(e).Message}", e);
+            }
+            return Fold(events);
+        });
+
+    /// <summary>The persistence ids the journal holds events of, in id order.</summary>
+    public static IReadOnlyList<string> PersistenceIds(string dataDir, Config config) =>
+        WithReadJournal(dataDir, config, (journal, materializer) =>
+        {
+            var ids = journal.CurrentPersistenceIds().RunWith(Sink.Seq<string>(), materializer).GetAwaiter().GetResult();
+            return (IReadOnlyList<string>)[.. ids.Order(StringComparer.Ordinal)];
+        });
+
+    private static T WithReadJournal<T>(string dataDir, Config config, Func<SqlReadJournal, IMaterializer, T> read)
     {
         ArgumentNullException.ThrowIfNull(dataDir);
         ArgumentNullException.ThrowIfNull(config);
-        var systemConfig = ConfigurationFactory.ParseString($"hfedmoe.persistence.data-dir = {JsonSerializer.Serialize(Path.GetFullPath(dataDir))}").WithFallback(config);
-        var system = ActorSystem.Create("replay", systemConfig);
+        var system = ActorSystem.Create("replay", HfedmoeConfig.ActorSystemConfig(config, Path.GetFullPath(dataDir)));
         try
         {
-            var journal = PersistenceExtension.Get(system).Journal() as IReadJournal
-                ?? throw new InvalidOperationException("the configured journal has no read side");
-            return Fold(Events(journal, persistenceId).ToBlockingEnumerable());
+            var journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+            return read(journal, system.Materializer());
         }
         finally
         {
@@ -35,12 +68,13 @@ internal static class RoundHistory
         }
     }
 
-    private static async IAsyncEnumerable<object> Events(IReadJournal journal, string persistenceId)
+    private static Exception Innermost(Exception e)
     {
-        await foreach (var e in journal.CurrentEventsByPersistenceId(persistenceId).ConfigureAwait(false))
+        while (e is AggregateException { InnerException: { } inner })
         {
-            yield return e.Event;
+            e = inner;
         }
+        return e;
     }
 
     /// <summary>Folds the round manager's events into one record per round, in journal order.</summary>

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using HFedMoE.Actors.Rounds;
-using HFedMoE.Runtime.Actor;
+using Akka.Actor;
 
 namespace HFedMoE.Host.Simulation;
 
@@ -18,5 +18,5 @@ internal sealed class RoundOutcomeListener : ReceiveActor
         Receive<RoundClosed>(outcomes.Add);
     }
 
-    public static Props Props(BlockingCollection<object> outcomes) => Runtime.Actor.Props.Create(() => new RoundOutcomeListener(outcomes));
+    public static Props Props(BlockingCollection<object> outcomes) => Akka.Actor.Props.Create(() => new RoundOutcomeListener(outcomes));
 }

@@ -1,4 +1,4 @@
-using HFedMoE.Runtime.Configuration;
+using Akka.Configuration;
 
 namespace HFedMoE.Host.Simulation;
 
@@ -21,31 +21,15 @@ internal sealed class SettingOrigins
     public static SettingOrigins CommandLine { get; } = new(new Dictionary<string, string>(StringComparer.Ordinal));
 
     /// <summary>
-    /// The origins of settings read from <paramref name="loaded"/> (<paramref name="configFile"/>
-    /// layered over reference.conf) with the keys in <paramref name="fromCommandLine"/> overridden
-    /// on the command line.
+    /// The origins of settings read from <paramref name="configFile"/> layered over reference.conf,
+    /// with the keys in <paramref name="fromCommandLine"/> overridden on the command line.
     /// </summary>
-    public static SettingOrigins Of(string? configFile, Config loaded, IReadOnlySet<string> fromCommandLine)
+    public static SettingOrigins Of(string? configFile, IReadOnlySet<string> fromCommandLine)
     {
-        ArgumentNullException.ThrowIfNull(loaded);
         ArgumentNullException.ThrowIfNull(fromCommandLine);
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
-        Config? userOnly = null;
-        SimulationSettings? merged = null, reference = null;
-        if (configFile is not null)
-        {
-            try
-            {
-                userOnly = ConfigurationFactory.ParseFile(configFile);
-            }
-            catch (ConfigurationException)
-            {
-                // The file refers to reference keys (${...}) and does not resolve on its own:
-                // attribute the values that differ from reference.conf to it instead.
-                merged = SimulationSettings.FromConfig(loaded);
-                reference = SimulationSettings.FromConfig(Config.Empty);
-            }
-        }
+        // Load checked the file already (HfedmoeConfig.Load); parsed alone, it says which keys it sets.
+        var userOnly = configFile is null ? null : ConfigurationFactory.ParseString(File.ReadAllText(configFile));
         string name = configFile is null ? Reference : System.IO.Path.GetFileName(configFile);
         foreach (var key in SimulationKey.All)
         {
@@ -53,10 +37,7 @@ internal sealed class SettingOrigins
             {
                 continue;
             }
-            bool inFile = configFile is not null && (userOnly is not null
-                ? userOnly.HasPath(key.Path)
-                : key.Text(merged!) != key.Text(reference!));
-            files[key.Key] = inFile ? name : Reference;
+            files[key.Key] = userOnly is not null && userOnly.HasPath(key.Path) ? name : Reference;
         }
         return new SettingOrigins(files);
     }

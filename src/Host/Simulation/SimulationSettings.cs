@@ -2,7 +2,8 @@ using System.Globalization;
 using HFedMoE.Model.Data;
 using HFedMoE.Model.Federated;
 using HFedMoE.Model.Nn;
-using HFedMoE.Runtime.Configuration;
+using Akka.Configuration;
+using HFedMoE.Actors.Configuration;
 
 namespace HFedMoE.Host.Simulation;
 
@@ -141,7 +142,7 @@ internal sealed record SimulationSettings
     public static SimulationSettings FromConfig(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var c = config.WithFallback(ConfigurationFactory.Reference()).GetConfig(ConfigPath);
+        var c = HfedmoeConfig.WithReference(config).GetConfig(ConfigPath);
         string basePath = c.GetString("base");
         var knobs = StrategyKnobs.FromConfig(c);
         return new SimulationSettings
@@ -161,7 +162,7 @@ internal sealed record SimulationSettings
             PretrainSteps = c.GetInt("pretrain-steps"),
             PublicSize = c.GetInt("public-size"),
             Budgets = [.. c.GetStringList("budgets").Select(s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture))],
-            FrozenPrefixes = c.GetStringList("frozen-prefixes"),
+            FrozenPrefixes = [.. c.GetStringList("frozen-prefixes")],
             Layers = c.GetInt("model.layers"),
             Experts = c.GetInt("model.experts"),
             TopK = c.GetInt("model.top-k"),

@@ -9,8 +9,9 @@ using HFedMoE.Model.Checkpoints;
 using HFedMoE.Model.Data;
 using HFedMoE.Model.Federated;
 using HFedMoE.Model.Nn;
-using HFedMoE.Runtime.Actor;
-using HFedMoE.Runtime.Configuration;
+using Akka.Actor;
+using Akka.Configuration;
+using HFedMoE.Actors.Configuration;
 
 namespace HFedMoE.Host.Simulation;
 
@@ -83,7 +84,7 @@ internal static class Simulator
             settings = WithCheckpointShape(settings, basePath, log);
         }
         settings = settings with { BasePath = basePath };
-        var systemConfig = ConfigurationFactory.ParseString($"hfedmoe.persistence.data-dir = {JsonSerializer.Serialize(dataDir)}").WithFallback(config);
+        var systemConfig = HfedmoeConfig.ActorSystemConfig(config, dataDir);
         var rounds = RoundSettings.FromConfig(systemConfig);
         var rules = RunFolder.RoundRules(rounds);
         if (stored is not null)

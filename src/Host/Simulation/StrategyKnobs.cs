@@ -1,6 +1,7 @@
 using System.Globalization;
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Configuration;
+using Akka.Configuration;
+using HFedMoE.Actors.Configuration;
 
 namespace HFedMoE.Host.Simulation;
 

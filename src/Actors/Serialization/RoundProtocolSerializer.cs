@@ -1,26 +1,31 @@
+using Akka.Actor;
+using Akka.Serialization;
 using Google.Protobuf;
 using HFedMoE.Actors.Aggregation;
+using HFedMoE.Actors.Protocol;
 using HFedMoE.Actors.Registry;
 using HFedMoE.Actors.Rounds;
 using HFedMoE.Actors.Server;
 using HFedMoE.Model.Federated;
 using HFedMoE.Model.Nn;
-using HFedMoE.Runtime.Actor;
-using HFedMoE.Runtime.Serialization;
+using SerializationException = System.Runtime.Serialization.SerializationException;
 
-namespace HFedMoE.Actors.Protocol;
+namespace HFedMoE.Actors.Serialization;
 
 /// <summary>
-/// The wire form of the protocol's C# records (messages.proto): the round protocol, the
-/// federation server's, the registry's and <see cref="AggregatorReady"/>. Tensors and models go
-/// through <see cref="TensorCodec"/>, <see cref="SparseUpdateCodec"/> and <see cref="RoundPlanCodec"/>
-/// (bit-exact); an <see cref="IActorRef"/> travels as its path and is resolved by the system this
-/// serializer belongs to. The manifest is the record's name. <see cref="Install"/> registers it.
+/// Akka serializer for the protocol's C# records (their wire forms are messages.proto's
+/// <c>Wire*</c>): the round protocol, the federation server's, the registry's and
+/// <see cref="AggregatorReady"/>. Tensors and models go through <see cref="TensorCodec"/>,
+/// <see cref="SparseUpdateCodec"/> and <see cref="RoundPlanCodec"/> (bit-exact); an
+/// <see cref="IActorRef"/> travels as its serialized path and is resolved by the receiving
+/// system's provider. The manifest is the record's name. Bound in hocon/reference.conf, one
+/// binding per record in <see cref="MessageTypes"/>. <see cref="OpenRound"/> stays in the server
+/// process by design (its options hold a delegate): it is an <see cref="INoSerializationVerificationNeeded"/>.
 /// </summary>
-public sealed class RoundProtocolSerializer : ISerializer
+public sealed class RoundProtocolSerializer : SerializerWithStringManifest
 {
-    /// <summary>Ids above 100 are the application's (1–100 are the runtime's, as in Akka).</summary>
-    public const int Id = 101;
+    /// <summary>After <see cref="ProtobufMessageSerializer.Id"/>.</summary>
+    public const int Id = 102;
 
     /// <summary>The records this serializer writes.</summary>
     public static IReadOnlyList<Type> MessageTypes { get; } =
@@ -33,67 +38,29 @@ public sealed class RoundProtocolSerializer : ISerializer
         typeof(GetImportanceHistory), typeof(ImportanceHistory), typeof(GetExpertRegistry), typeof(ExpertRegistryOf),
     ];
 
-    /// <summary>
-    /// Records that stay in the server process by design: <see cref="OpenRound"/> carries
-    /// <see cref="StrategyOptions"/>, whose <c>CentralEvaluator</c> is a delegate.
-    /// </summary>
-    public static IReadOnlyList<Type> LocalOnlyTypes { get; } = [typeof(OpenRound)];
-
-    private readonly SerializationExtension _serialization;
-
     // The last layout decoded: every model of a run has the same one, so it is parsed once and
     // every decoded model shares the instance.
     private DecodedLayout? _lastLayout;
 
-    public RoundProtocolSerializer(ActorSystem system)
+    public RoundProtocolSerializer(ExtendedActorSystem system)
+        : base(system)
     {
-        ArgumentNullException.ThrowIfNull(system);
-        _serialization = SerializationExtension.Get(system);
     }
 
-    public int Identifier => Id;
+    public override int Identifier => Id;
 
-    /// <summary>Binds <see cref="MessageTypes"/> to a serializer in <paramref name="system"/> (once) and marks <see cref="LocalOnlyTypes"/>.</summary>
-    public static RoundProtocolSerializer Install(ActorSystem system)
+    public override string Manifest(object o)
     {
-        var extension = SerializationExtension.Get(system);
-        var serializer = new RoundProtocolSerializer(system);
-        if (Bound(extension.Registry, typeof(StartRound))?.Identifier == Id)
-        {
-            return serializer; // already bound (every federation started in the system installs it): keep that binding
-        }
-        extension.AddSerializer(serializer, MessageTypes);
-        foreach (var t in LocalOnlyTypes)
-        {
-            extension.AddLocalOnly(t);
-        }
-        return serializer;
-    }
-
-    private static ISerializer? Bound(SerializerRegistry registry, Type type)
-    {
-        try
-        {
-            return registry.FindSerializerFor(type);
-        }
-        catch (NotSupportedException)
-        {
-            return null; // nothing bound and no fallback
-        }
-    }
-
-    public string Manifest(object obj)
-    {
-        ArgumentNullException.ThrowIfNull(obj);
-        var t = obj.GetType();
+        ArgumentNullException.ThrowIfNull(o);
+        var t = o.GetType();
         return MessageTypes.Contains(t)
             ? t.Name
-            : throw new ArgumentException($"RoundProtocolSerializer does not write {t.FullName}; it writes {string.Join(", ", MessageTypes.Select(m => m.Name))}", nameof(obj));
+            : throw new ArgumentException($"RoundProtocolSerializer does not write {t.FullName}; it writes {string.Join(", ", MessageTypes.Select(m => m.Name))}", nameof(o));
     }
 
-    public byte[] ToBinary(object obj) => ToWire(obj).ToByteArray();
+    public override byte[] ToBinary(object obj) => ToWire(obj).ToByteArray();
 
-    public object FromBinary(byte[] bytes, string manifest)
+    public override object FromBinary(byte[] bytes, string manifest)
     {
         ArgumentNullException.ThrowIfNull(bytes);
         return manifest switch
@@ -106,7 +73,7 @@ public sealed class RoundProtocolSerializer : ISerializer
             nameof(SubmitUpdate) => new SubmitUpdate(SparseUpdateCodec.Decode(Required(WireSubmitUpdate.Parser.ParseFrom(bytes).Update, manifest, "update"))),
             nameof(UpdateAck) => Decode(WireUpdateAck.Parser.ParseFrom(bytes)),
             nameof(UpdateRejected) => Decode(WireUpdateRejected.Parser.ParseFrom(bytes)),
-            nameof(SubscribeRounds) => new SubscribeRounds(_serialization.ResolveActorRef(WireSubscribeRounds.Parser.ParseFrom(bytes).Subscriber)),
+            nameof(SubscribeRounds) => new SubscribeRounds(ResolveActorRef(WireSubscribeRounds.Parser.ParseFrom(bytes).Subscriber)),
             nameof(RoundCompleted) => Decode(WireRoundCompleted.Parser.ParseFrom(bytes)),
             nameof(RoundClosed) => Decode(WireRoundClosed.Parser.ParseFrom(bytes)),
             nameof(RoundManagerRecovered) => Decode(WireRoundManagerRecovered.Parser.ParseFrom(bytes)),
@@ -125,13 +92,13 @@ public sealed class RoundProtocolSerializer : ISerializer
             nameof(ImportanceHistory) => Decode(WireImportanceHistory.Parser.ParseFrom(bytes)),
             nameof(GetExpertRegistry) => GetExpertRegistry.Instance,
             nameof(ExpertRegistryOf) => Decode(WireExpertRegistryOf.Parser.ParseFrom(bytes)),
-            _ => throw new UnknownManifestException(Id, manifest, $"expected one of {string.Join(", ", MessageTypes.Select(m => m.Name))}"),
+            _ => throw new SerializationException($"unknown manifest '{manifest}' for serializer {Id}; expected one of {string.Join(", ", MessageTypes.Select(m => m.Name))}"),
         };
     }
 
     private static IMessage ToWire(object obj) => obj switch
     {
-        RegisterClient m => new WireRegisterClient { Profile = Encode(m.Profile), Client = SerializationExtension.SerializedActorRef(m.Client) },
+        RegisterClient m => new WireRegisterClient { Profile = Encode(m.Profile), Client = Akka.Serialization.Serialization.SerializedActorPath(m.Client) },
         StartRound => new WireStartRound(),
         RoundOpened m => new WireRoundOpened { Round = m.Round, ModelVersion = m.ModelVersion, Participants = { m.Participants } },
         RoundNotStarted m => Encode(m),
@@ -139,7 +106,7 @@ public sealed class RoundProtocolSerializer : ISerializer
         SubmitUpdate m => new WireSubmitUpdate { Update = SparseUpdateCodec.Encode(m.Update) },
         UpdateAck m => new WireUpdateAck { Round = m.Round, ClientId = m.ClientId, Digest = m.Digest },
         UpdateRejected m => new WireUpdateRejected { Round = m.Round, ClientId = m.ClientId, Reason = m.Reason },
-        SubscribeRounds m => new WireSubscribeRounds { Subscriber = SerializationExtension.SerializedActorRef(m.Subscriber) },
+        SubscribeRounds m => new WireSubscribeRounds { Subscriber = Akka.Serialization.Serialization.SerializedActorPath(m.Subscriber) },
         RoundCompleted m => Encode(m),
         RoundClosed m => new WireRoundClosed { Round = m.Round, Reason = m.Reason },
         RoundManagerRecovered m => Encode(m),
@@ -157,7 +124,7 @@ public sealed class RoundProtocolSerializer : ISerializer
         GetImportanceHistory m => new WireGetImportanceHistory { ClientId = m.ClientId },
         ImportanceHistory m => new WireImportanceHistory { ClientId = m.ClientId, Rounds = { m.Rounds.Select(r => new WireRoundImportance { Round = r.Round, Importance = { r.Importance } }) } },
         GetExpertRegistry => new WireGetExpertRegistry(),
-        ExpertRegistryOf m => new WireExpertRegistryOf { Registry = m.Registry is null ? "" : SerializationExtension.SerializedActorRef(m.Registry) },
+        ExpertRegistryOf m => new WireExpertRegistryOf { Registry = m.Registry is null ? "" : Akka.Serialization.Serialization.SerializedActorPath(m.Registry) },
         _ => throw new ArgumentException($"RoundProtocolSerializer does not write {obj?.GetType().FullName ?? "null"}", nameof(obj)),
     };
 
@@ -179,7 +146,7 @@ public sealed class RoundProtocolSerializer : ISerializer
         new(w.ClientId, w.SampleCount, w.HasComputeCap ? w.ComputeCap : null, w.HasTier ? w.Tier : null);
 
     private RegisterClient Decode(WireRegisterClient w) =>
-        new(Decode(Required(w.Profile, nameof(RegisterClient), "profile")), _serialization.ResolveActorRef(w.Client));
+        new(Decode(Required(w.Profile, nameof(RegisterClient), "profile")), ResolveActorRef(w.Client));
 
     private static RoundOpened Decode(WireRoundOpened w) => new(w.Round, w.ModelVersion, [.. w.Participants]);
 
@@ -322,7 +289,7 @@ public sealed class RoundProtocolSerializer : ISerializer
         new(w.ClientId, [.. w.Rounds.Select(r => new RoundImportance(r.Round, [.. r.Importance]))]);
 
     private ExpertRegistryOf Decode(WireExpertRegistryOf w) =>
-        new(w.Registry.Length == 0 ? null : _serialization.ResolveActorRef(w.Registry));
+        new(w.Registry.Length == 0 ? null : ResolveActorRef(w.Registry));
 
     private static WireGlobalModel EncodeModel(GlobalModel model)
     {
@@ -361,6 +328,8 @@ public sealed class RoundProtocolSerializer : ISerializer
         Volatile.Write(ref _lastLayout, new DecodedLayout(key, layout));
         return layout;
     }
+
+    private IActorRef ResolveActorRef(string path) => system.Provider.ResolveActorRef(path);
 
     private static T Required<T>(T? field, string manifest, string name)
         where T : class =>
