@@ -7,7 +7,7 @@ using HFedMoE.Actors.Tests.Rounds;
 namespace HFedMoE.Actors.Tests;
 
 /// <summary>The aggregators against the pure Federated merge of the same updates.</summary>
-public sealed class AggregationTests : HFedMoE.TestKit.TestKit
+public sealed class AggregationTests : FederationTestKit
 {
     [Theory]
     [InlineData(null)]

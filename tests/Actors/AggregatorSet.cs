@@ -3,7 +3,8 @@ using Google.Protobuf;
 using HFedMoE.Actors.Aggregation;
 using HFedMoE.Actors.Protocol;
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Actor;
+using Akka.Actor;
+using Akka.TestKit;
 
 namespace HFedMoE.Actors.Tests;
 
@@ -14,9 +15,9 @@ namespace HFedMoE.Actors.Tests;
 /// </summary>
 internal sealed class AggregatorSet
 {
-    private readonly HFedMoE.TestKit.TestKit _kit;
+    private readonly TestKitBase _kit;
 
-    public AggregatorSet(HFedMoE.TestKit.TestKit kit)
+    public AggregatorSet(TestKitBase kit)
     {
         _kit = kit;
         for (int l = 0; l < RoundFixture.Layers; l++)

@@ -4,7 +4,7 @@ using HFedMoE.Model.Federated;
 
 namespace HFedMoE.Actors.Tests;
 
-public sealed class ExpertRegistryTests : HFedMoE.TestKit.TestKit
+public sealed class ExpertRegistryTests : FederationTestKit
 {
     private readonly RoundFixture _fixture = RoundFixture.Create();
 
@@ -18,7 +18,7 @@ public sealed class ExpertRegistryTests : HFedMoE.TestKit.TestKit
         return (experts, gating);
     }
 
-    private GlobalModel ModelOf(Runtime.Actor.IActorRef registry)
+    private GlobalModel ModelOf(Akka.Actor.IActorRef registry)
     {
         registry.Tell(new GetModel(), TestActor);
         return ExpectMsg<CurrentModel>().Model;

@@ -9,7 +9,7 @@ namespace HFedMoE.Actors.Tests;
 /// Late, duplicate, stale and bad updates: each is answered with a reason (or, for an identical
 /// resend, acknowledged again as a duplicate) and never changes the merged model.
 /// </summary>
-public sealed class RejectionTests : HFedMoE.TestKit.TestKit
+public sealed class RejectionTests : FederationTestKit
 {
     private readonly RoundFixture _fixture = RoundFixture.Create();
     private readonly AggregatorSet _set;

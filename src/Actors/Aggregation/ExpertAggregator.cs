@@ -44,7 +44,7 @@ public sealed class ExpertAggregator : ReceiveActor
 
     /// <summary>Props on the dedicated aggregation dispatcher.</summary>
     public static Props PropsFor(int layer, int expert) =>
-        Props.Create(() => new ExpertAggregator(layer, expert)).WithDispatcher(WorkDispatcher.RoundsId);
+        ActorFactory<ExpertAggregator>.Props(() => new ExpertAggregator(layer, expert)).WithDispatcher(WorkDispatcher.RoundsId);
 
     private void Open(OpenRound open)
     {

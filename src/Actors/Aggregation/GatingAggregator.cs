@@ -29,7 +29,7 @@ public sealed class GatingAggregator : ReceiveActor
     }
 
     /// <summary>Props on the dedicated aggregation dispatcher.</summary>
-    public static Props PropsFor() => Props.Create(() => new GatingAggregator()).WithDispatcher(WorkDispatcher.RoundsId);
+    public static Props PropsFor() => ActorFactory<GatingAggregator>.Props(() => new GatingAggregator()).WithDispatcher(WorkDispatcher.RoundsId);
 
     private void Open(OpenRound open)
     {

@@ -76,7 +76,7 @@ public sealed class Client : ReceiveActor, IWithTimers
 
     /// <summary>Props on the dedicated dispatcher (training must not starve the thread pool), borrowing trainers from <paramref name="trainers"/>.</summary>
     public static Props Props(ClientProfile profile, Dataset data, TrainerPool trainers, TimeSpan? resendInterval = null) =>
-        Akka.Actor.Props.Create(() => new Client(profile, data, trainers, resendInterval)).WithDispatcher(WorkDispatcher.Id);
+        ActorFactory<Client>.Props(() => new Client(profile, data, trainers, resendInterval)).WithDispatcher(WorkDispatcher.Id);
 
     /// <summary>Props of a client with a trainer of its own (a pool of one that nobody else uses).</summary>
     public static Props Props(ClientProfile profile, Dataset data, LocalTrainer trainer, TimeSpan? resendInterval = null)

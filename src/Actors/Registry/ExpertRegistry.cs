@@ -50,7 +50,7 @@ public sealed class ExpertRegistry : ReceiveActor
     {
         ArgumentNullException.ThrowIfNull(initial);
         ArgumentOutOfRangeException.ThrowIfLessThan(historyRounds, 1);
-        return Props.Create(() => new ExpertRegistry(initial, historyRounds)).WithDispatcher(WorkDispatcher.RoundsId);
+        return ActorFactory<ExpertRegistry>.Props(() => new ExpertRegistry(initial, historyRounds)).WithDispatcher(WorkDispatcher.RoundsId);
     }
 
     private void Get(GetExperts request)

@@ -44,7 +44,6 @@ public sealed partial class RoundManager
         });
         Command<ExpertMerged>(m => OnMerged(a => a.Record(m, _model.Version)));
         Command<GatingMerged>(m => OnMerged(a => a.Record(m, _model.Version)));
-        Command<AggregatorStopped>(OnAggregatorStopped);
         Command<GetAggregators>(_ => Sender.Tell(_open?.Aggregators is { } a
             ? new AggregatorsOfRound(a.Round, a.Generation, a.Experts, a.Gating)
             : new AggregatorsOfRound(null, -1, new Dictionary<(int, int), IActorRef>(), null)));
@@ -86,7 +85,7 @@ public sealed partial class RoundManager
         var opening = Aggregation.OpenRound.For(open.Round, _model, open.Plans, open.Profiles, _strategy.Options, open.Delegated!);
         foreach (var a in set.All)
         {
-            Context.WatchWith(a, new AggregatorStopped(open.Round, generation));
+            Context.Watch(a);
             a.Tell(opening, Self);
         }
         return set;
@@ -190,13 +189,9 @@ public sealed partial class RoundManager
         }
     }
 
-    /// <summary>An aggregator stopped mid-round: its sums are gone, so the whole set is rebuilt and the spooled updates routed again.</summary>
-    private void OnAggregatorStopped(AggregatorStopped stopped)
+    /// <summary>An aggregator of the current set stopped mid-round: its sums are gone, so the whole set is rebuilt and the spooled updates routed again.</summary>
+    private void OnAggregatorStopped(OpenRound open, RoundAggregators old)
     {
-        if (_open is not { Aggregators: { } old, Closing: false } open || old.Round != stopped.Round || old.Generation != stopped.Generation)
-        {
-            return;
-        }
         if (open.AggregatorRebuilds >= MaxAggregatorRebuilds)
         {
             FailMerge(open, $"an aggregator stopped {open.AggregatorRebuilds + 1} times");
@@ -240,9 +235,6 @@ public sealed partial class RoundManager
             Context.Stop(a);
         }
     }
-
-    /// <summary>Watch message: an aggregator of <paramref name="Round"/>'s set <paramref name="Generation"/> stopped.</summary>
-    private sealed record AggregatorStopped(int Round, int Generation) : INoSerializationVerificationNeeded;
 }
 
 /// <summary>Asks the round manager for its current aggregators (tests and diagnostics); replies <see cref="AggregatorsOfRound"/>.</summary>

@@ -25,7 +25,6 @@ public sealed partial class RoundManager
     {
         Command<RegistryCommit>(OnRegistryCommitted);
         Command<CurrentModel>(OnRegistryModel);
-        Command<RegistryStopped>(OnRegistryStopped);
         Command<GetExpertRegistry>(_ => Sender.Tell(new ExpertRegistryOf(_registry)));
     }
 
@@ -40,7 +39,7 @@ public sealed partial class RoundManager
         int generation = _registryGeneration++;
         // A stopped registry's name is freed only once its stop is processed: each one gets its own.
         _registry = Context.ActorOf(_registryProps?.Invoke(_model) ?? ExpertRegistry.PropsFor(_model), $"expert-registry-{generation}");
-        Context.WatchWith(_registry, new RegistryStopped(generation));
+        Context.Watch(_registry);
     }
 
     private bool IsRegistry(IActorRef sender) => _registry is { } r && r.Equals(sender);
@@ -129,12 +128,9 @@ public sealed partial class RoundManager
         }
     }
 
-    private void OnRegistryStopped(RegistryStopped stopped)
+    /// <summary>The current registry stopped (a replaced one is unwatched first, so its stop is never seen).</summary>
+    private void OnRegistryStopped()
     {
-        if (stopped.Generation != _registryGeneration - 1)
-        {
-            return; // a replaced registry
-        }
         Log.Warning($"the expert registry stopped; a new one holds model version {_model.Version}");
         _registry = null;
         if (_open is { Pending: { Applying: true } or { Applied: true }, Closing: false } open)
@@ -177,9 +173,6 @@ public sealed partial class RoundManager
         /// <summary>Turns the registry's model into the round's result (metrics, rejections).</summary>
         public Func<GlobalModel, TrainAggregate>? Complete { get; set; }
     }
-
-    /// <summary>Watch message: the registry of <paramref name="Generation"/> stopped.</summary>
-    private sealed record RegistryStopped(int Generation) : INoSerializationVerificationNeeded;
 }
 
 /// <summary>Asks the round manager for its expert registry; replies <see cref="ExpertRegistryOf"/>.</summary>

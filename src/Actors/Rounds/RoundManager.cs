@@ -107,7 +107,7 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
         Command<SubscribeRounds>(s => _subscribers.Add(s.Subscriber));
         Command<StartRound>(_ => Start());
         Command<SubmitUpdate>(s => Submit(s.Update));
-        Command<ClientTerminated>(OnClientTerminated);
+        Command<Terminated>(t => OnTerminated(t.ActorRef));
         Command<RoundDeadline>(OnDeadline);
         Command<CheckQuorum>(_ => CheckCompletion());
         Command<GetRoundStatus>(_ => Sender.Tell(Status()));
@@ -128,7 +128,7 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
     {
         var list = clients?.ToArray();
         var subs = subscribers?.ToArray();
-        return Akka.Actor.Props.Create(() => new RoundManager(strategy, initial, settings, spool, list, persistenceId, subs))
+        return ActorFactory<RoundManager>.Props(() => new RoundManager(strategy, initial, settings, spool, list, persistenceId, subs))
             .WithDispatcher(WorkDispatcher.RoundsId);
     }
 
@@ -138,7 +138,7 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
         Func<GlobalModel, Props>? registryProps = null)
     {
         var list = clients?.ToArray();
-        return Akka.Actor.Props.Create(() => new RoundManager(strategy, initial, settings, spool, list, persistenceId, null, aggregatorProps, registryProps))
+        return ActorFactory<RoundManager>.Props(() => new RoundManager(strategy, initial, settings, spool, list, persistenceId, null, aggregatorProps, registryProps))
             .WithDispatcher(WorkDispatcher.RoundsId);
     }
 
@@ -161,7 +161,7 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
         SpawnRegistry();
         foreach (var (id, c) in _clients)
         {
-            Context.WatchWith(c.Ref, new ClientTerminated(id, c.Ref));
+            Context.Watch(c.Ref);
         }
         if (_open is { } open)
         {
@@ -253,8 +253,12 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
     {
         string id = profile.ClientId;
         bool known = _clients.TryGetValue(id, out var current) && current.Ref.Equals(client);
+        if (current.Ref is { } earlier && !known)
+        {
+            Context.Unwatch(earlier);
+        }
         _clients[id] = (profile, client);
-        Context.WatchWith(client, new ClientTerminated(id, client));
+        Context.Watch(client);
         if (!known && _open is { Unresumable: null, Committing: false, Closing: false } open && open.IsOutstanding(id)
             && open.Plans.FirstOrDefault(p => p.ClientId == id) is { } plan)
         {
@@ -309,9 +313,12 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
         var participants = Sample(round);
         var plans = _strategy.ConfigureTrain(round, _model, [.. participants.Select(p => _clients[p].Profile)]);
         var started = new RoundStarted(round, _model.Version, [.. participants], [.. plans.Select(Digests.OfPlan)]);
-        Persist(started, e =>
+        // The handlers work on the events as written, not on the copies the journal hands back:
+        // under akka.actor.serialize-messages those come back through Akka's JSON fallback, which
+        // drops a protobuf message's repeated fields.
+        Persist(started, _ =>
         {
-            var open = new OpenRound(e);
+            var open = new OpenRound(started);
             BeginMerge(open, plans, [.. participants.Select(p => _clients[p].Profile)]);
             _open = open;
             // The deadline is armed before any plan leaves, so a participant (or a test advancing
@@ -321,7 +328,7 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
             {
                 _clients[plan.ClientId].Ref.Tell(new TrainRound(plan, _model), Self);
             }
-            Sender.Tell(new RoundOpened(round, _model.Version, e.Participants));
+            Sender.Tell(new RoundOpened(round, _model.Version, started.Participants));
         });
     }
 
@@ -386,6 +393,11 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
             Sender.Tell(new UpdateRejected(open.Round, client, $"'{client}' was dropped from round {open.Round}: {why}"));
             return;
         }
+        if (open.Committing || open.Closing)
+        {
+            Sender.Tell(new UpdateRejected(open.Round, client, $"round {open.Round} is already being {(open.Committing ? "committed" : "closed")}; the update came too late"));
+            return;
+        }
         if (open.Validate(update) is { } rejection)
         {
             Sender.Tell(new UpdateRejected(open.Round, client, rejection.Reason));
@@ -416,13 +428,32 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
             : $"the update is for round {round}, which has not started; no round is open";
     }
 
-    private void OnClientTerminated(ClientTerminated t)
+    /// <summary>
+    /// DeathWatch: the registry, an aggregator of the current set, or a client stopped. Plain
+    /// <c>Watch</c> and one handler rather than <c>WatchWith</c>: a persistent actor stashes the
+    /// envelope while it persists, and a stashed <see cref="Terminated"/> comes back as itself, not
+    /// as the custom message. Replaced registries and aggregator sets are unwatched before they are
+    /// stopped, so their stops never arrive.
+    /// </summary>
+    private void OnTerminated(IActorRef actor)
     {
-        string clientId = t.ClientId;
-        if (!_clients.TryGetValue(clientId, out var current) || !current.Ref.Equals(t.Client))
+        if (IsRegistry(actor))
         {
-            return; // an earlier registration of this id
+            OnRegistryStopped();
+            return;
         }
+        if (_open is { Aggregators: { } aggregators, Closing: false } round && aggregators.IsMember(actor))
+        {
+            OnAggregatorStopped(round, aggregators);
+            return;
+        }
+        // The client registered under this ref now; a ref an id was registered with earlier is not watched any more.
+        var client = _clients.FirstOrDefault(c => c.Value.Ref.Equals(actor));
+        if (client.Key is null)
+        {
+            return;
+        }
+        string clientId = client.Key;
         _clients.Remove(clientId);
         if (_open is { } open && open.IsOutstanding(clientId))
         {
@@ -528,8 +559,10 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
         string digest = Digests.Of(blob);
         _spool.Put(digest, blob);
         var dropped = failures.Select(f => f.ClientId).ToList();
-        Persist(new RoundCommitted(open.Round, model.Version, digest, new Dictionary<string, double>(metrics, StringComparer.Ordinal), [.. dropped]), e =>
+        var committed = new RoundCommitted(open.Round, model.Version, digest, new Dictionary<string, double>(metrics, StringComparer.Ordinal), [.. dropped]);
+        Persist(committed, _ =>
         {
+            var e = committed;
             Timers.Cancel(DeadlineKey);
             _lastOutcome = e;
             _model = model;

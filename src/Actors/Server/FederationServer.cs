@@ -54,7 +54,7 @@ public sealed class FederationServer : ReceiveActor
         new OneForOneStrategy(cause => cause is ActorInitializationException ? Directive.Stop : Directive.Restart);
 
     public static Props Props(FederationSetup setup, UpdateSpool spool) =>
-        Akka.Actor.Props.Create(() => new FederationServer(setup, spool));
+        ActorFactory<FederationServer>.Props(() => new FederationServer(setup, spool));
 
     protected override void PreStart()
     {

@@ -3,7 +3,7 @@ using HFedMoE.Actors.Rounds;
 using HFedMoE.Actors.Server;
 using HFedMoE.Actors.Tests.Rounds;
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Actor;
+using Akka.Actor;
 
 namespace HFedMoE.Actors.Tests.Clients;
 
@@ -11,10 +11,10 @@ namespace HFedMoE.Actors.Tests.Clients;
 /// Virtual clients that hold no model: they borrow a trainer from a shared pool only while they
 /// train. The federation's results must be bit-identical to one trainer per client.
 /// </summary>
-public sealed class PooledClientTests() : HFedMoE.TestKit.TestKit(Hocon)
+public sealed class PooledClientTests() : FederationTestKit(Hocon)
 {
     // Two training threads, as in reference.conf: with a pool of one, a second client has to wait for the trainer.
-    private const string Hocon = TinyFederation.InMemoryPersistence + "\nhfedmoe.actor.dedicated-dispatcher.thread-count = 2";
+    private const string Hocon = FederationTestKit.InMemoryPersistence + "\nhfedmoe.actor.dedicated-dispatcher.thread-count = 2";
 
     private static readonly TimeSpan RoundTimeout = TimeSpan.FromSeconds(30);
 
@@ -33,7 +33,7 @@ public sealed class PooledClientTests() : HFedMoE.TestKit.TestKit(Hocon)
         var completed = new List<RoundCompleted>();
         for (int r = 0; r < rounds; r++)
         {
-            Send(manager, StartRound.Instance);
+            manager.Tell(StartRound.Instance, TestActor);
             ExpectMsg<RoundOpened>(o => Assert.Equal(clients, o.Participants.Count));
             completed.Add(ExpectMsg<RoundCompleted>(RoundTimeout));
             afterRound?.Invoke();
@@ -67,7 +67,7 @@ public sealed class PooledClientTests() : HFedMoE.TestKit.TestKit(Hocon)
         var client = ActorOf(Client.Props(TinyFederation.Profile(2), TinyFederation.Data(2), pool));
         var global = TinyFederation.Initial();
         var plan = TinyFederation.Strategy().ConfigureTrain(0, global, [TinyFederation.Profile(2)]).Single();
-        Send(client, new TrainRound(plan, global));
+        client.Tell(new TrainRound(plan, global), TestActor);
 
         var update = ExpectMsg<SubmitUpdate>(RoundTimeout).Update;
         // The update is sent after the lease is disposed, so receiving it proves the return.
@@ -95,7 +95,7 @@ public sealed class PooledClientTests() : HFedMoE.TestKit.TestKit(Hocon)
             [.. Enumerable.Range(0, 12).Select(c => new ClientSetup(TinyFederation.Profile(c), TinyFederation.Data(c)))],
             Rounds with { MinClients = 12 }, TrainerPoolSize: 1);
         var server = ActorOf(FederationServer.Props(setup, UpdateSpool.InMemory()));
-        Send(server, new RunRounds(2));
+        server.Tell(new RunRounds(2), TestActor);
 
         var result = ExpectMsg<FederationResult>(RoundTimeout);
         Assert.Equal([0, 1], result.Rounds.Select(r => Assert.IsType<RoundCompleted>(r).Round));

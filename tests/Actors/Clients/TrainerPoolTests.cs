@@ -3,7 +3,7 @@ using HFedMoE.Actors.Rounds;
 using HFedMoE.Actors.Server;
 using HFedMoE.Actors.Tests.Rounds;
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Configuration;
+using Akka.Configuration;
 
 namespace HFedMoE.Actors.Tests.Clients;
 

@@ -6,17 +6,19 @@ using HFedMoE.Actors.Rounds;
 using HFedMoE.Actors.Server;
 using HFedMoE.Actors.Tests.Rounds;
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Actor;
-using HFedMoE.Runtime.Serialization;
+using Akka.Actor;
+using HFedMoE.Actors.Serialization;
+using SerializationException = System.Runtime.Serialization.SerializationException;
 
 namespace HFedMoE.Actors.Tests.Protocol;
 
-public sealed class RoundProtocolSerializerTests : HFedMoE.TestKit.TestKit
+public sealed class RoundProtocolSerializerTests : FederationTestKit
 {
     private readonly RoundFixture _fixture = RoundFixture.Create();
     private readonly RoundProtocolSerializer _serializer;
 
-    public RoundProtocolSerializerTests() => _serializer = RoundProtocolSerializer.Install(Sys);
+    public RoundProtocolSerializerTests()
+        : base(InMemoryPersistence) => _serializer = (RoundProtocolSerializer)Sys.Serialization.FindSerializerForType(typeof(StartRound));
 
     /// <summary>The fixture's model with a payload NaN, -0 and +∞ in it: values a float round trip through text would lose.</summary>
     private GlobalModel Model
@@ -43,26 +45,37 @@ public sealed class RoundProtocolSerializerTests : HFedMoE.TestKit.TestKit
         Assert.Equal(Bits(expected.Values), Bits(actual.Values));
     }
 
-    /// <summary>Serializes through the system's registry (as serialize-messages does), checks the copy re-encodes to the same bytes.</summary>
+    /// <summary>Serializes with the serializer the system binds (as serialize-messages does), checks the copy re-encodes to the same bytes.</summary>
     private T RoundTrip<T>(T message)
         where T : notnull
     {
-        var registry = SerializationExtension.Get(Sys).Registry;
-        var payload = registry.Serialize(message);
-        Assert.Equal(RoundProtocolSerializer.Id, payload.SerializerId);
-        Assert.Equal(typeof(T).Name, payload.Manifest);
-        var back = Assert.IsType<T>(registry.Deserialize(payload));
-        Assert.Equal(payload.Bytes, _serializer.ToBinary(back));
+        var serializer = Sys.Serialization.FindSerializerFor(message);
+        Assert.Equal(RoundProtocolSerializer.Id, serializer.Identifier);
+        string manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
+        Assert.Equal(typeof(T).Name, manifest);
+        byte[] bytes = serializer.ToBinary(message);
+        var back = Assert.IsType<T>(Sys.Serialization.Deserialize(bytes, serializer.Identifier, manifest));
+        Assert.Equal(bytes, _serializer.ToBinary(back));
         return back;
     }
 
     [Fact]
-    public void Every_listed_type_is_bound_to_this_serializer_and_open_round_is_local_only()
+    public void Every_listed_type_is_bound_to_this_serializer_in_hocon_and_open_round_is_local_only()
     {
-        var extension = SerializationExtension.Get(Sys);
-        Assert.All(RoundProtocolSerializer.MessageTypes, t => Assert.Same(_serializer, extension.Registry.FindSerializerFor(t)));
-        Assert.False(extension.NeedsVerification(typeof(OpenRound)));
-        Assert.True(extension.NeedsVerification(typeof(TrainRound)));
+        Assert.All(RoundProtocolSerializer.MessageTypes, t => Assert.Same(_serializer, Sys.Serialization.FindSerializerForType(t)));
+        Assert.True(typeof(Akka.Actor.INoSerializationVerificationNeeded).IsAssignableFrom(typeof(OpenRound)));
+        Assert.False(typeof(Akka.Actor.INoSerializationVerificationNeeded).IsAssignableFrom(typeof(TrainRound)));
+    }
+
+    [Fact]
+    public void Every_protobuf_message_of_the_protocol_is_bound_to_the_protobuf_serializer()
+    {
+        foreach (var message in new Google.Protobuf.IMessage[] { new ExpertUpdate(), new GatingShare(), new SliceAccepted(), new FinalizeRound(), new Error(), new ExpertMerged(), new Tensor() })
+        {
+            var serializer = Sys.Serialization.FindSerializerFor(message);
+            Assert.IsType<ProtobufMessageSerializer>(serializer);
+            Assert.Equal(message, Sys.Serialization.Deserialize(serializer.ToBinary(message), serializer.Identifier, Akka.Serialization.Serialization.ManifestFor(serializer, message)));
+        }
     }
 
     [Fact]
@@ -196,7 +209,7 @@ public sealed class RoundProtocolSerializerTests : HFedMoE.TestKit.TestKit
     [Fact]
     public void Bad_payloads_and_unknown_types_fail_naming_the_problem()
     {
-        var unknown = Assert.Throws<UnknownManifestException>(() => _serializer.FromBinary([], "NoSuchMessage"));
+        var unknown = Assert.Throws<SerializationException>(() => _serializer.FromBinary([], "NoSuchMessage"));
         Assert.Contains("NoSuchMessage", unknown.Message, StringComparison.Ordinal);
 
         var wire = WireCurrentModel.Parser.ParseFrom(_serializer.ToBinary(new CurrentModel(Model)));

@@ -1,9 +1,9 @@
 using HFedMoE.Actors.Protocol;
 using HFedMoE.Actors.Rounds;
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Actor;
-using HFedMoE.Runtime.Persistence;
-using HFedMoE.TestKit;
+using Akka.Actor;
+using Akka.Persistence;
+using Akka.TestKit;
 using RoundCommitted = HFedMoE.Actors.Rounds.RoundCommitted;
 
 namespace HFedMoE.Actors.Tests.Rounds;
@@ -13,9 +13,10 @@ namespace HFedMoE.Actors.Tests.Rounds;
 /// routing, failures of the aggregators, and restarts of the manager at every step of a round,
 /// each checked against the pure strategy merge of the same updates, bit for bit.
 /// </summary>
-public sealed class AggregatorWiringTests() : HFedMoE.TestKit.TestKit(Hocon, useVirtualTime: true)
+public sealed class AggregatorWiringTests() : FederationTestKit(Hocon, virtualTime: true)
 {
-    private const string Hocon = TinyFederation.InMemoryPersistence;
+    // The SQLite journal of production (in a temp folder), read back through the SQL read journal.
+    private const string Hocon = "";
 
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(1);
 
@@ -29,12 +30,12 @@ public sealed class AggregatorWiringTests() : HFedMoE.TestKit.TestKit(Hocon, use
         var props = aggregators is null
             ? RoundManager.Props(StrategyFactory.Create(strategy, TinyFederation.Options), TinyFederation.Initial(), settings, _spool, registrations, persistenceId)
             : RoundManager.Props(StrategyFactory.Create(strategy, TinyFederation.Options), TinyFederation.Initial(), settings, _spool, registrations, persistenceId, aggregators);
-        return ProbeFederation.Start(this, props, probes, $"{persistenceId}-subscriber", supervised);
+        return ProbeFederation.Start(this, props, probes, supervised);
     }
 
     private void Open(ProbeFederation f)
     {
-        Send(f.Manager, StartRound.Instance);
+        f.Manager.Tell(StartRound.Instance, TestActor);
         ExpectMsg<RoundOpened>();
     }
 
@@ -56,13 +57,13 @@ public sealed class AggregatorWiringTests() : HFedMoE.TestKit.TestKit(Hocon, use
 
     private RoundStatus Status(ProbeFederation f)
     {
-        Send(f.Manager, GetRoundStatus.Instance);
+        f.Manager.Tell(GetRoundStatus.Instance, TestActor);
         return ExpectMsg<RoundStatus>();
     }
 
     private AggregatorsOfRound Aggregators(ProbeFederation f)
     {
-        Send(f.Manager, GetAggregators.Instance);
+        f.Manager.Tell(GetAggregators.Instance, TestActor);
         return ExpectMsg<AggregatorsOfRound>();
     }
 
@@ -72,17 +73,6 @@ public sealed class AggregatorWiringTests() : HFedMoE.TestKit.TestKit(Hocon, use
         var strategy = StrategyFactory.Create(name, TinyFederation.Options);
         strategy.ConfigureTrain(0, TinyFederation.Initial(), [.. Enumerable.Range(0, clients).Select(TinyFederation.Profile)]);
         return strategy.AggregateTrain(0, updates, failures ?? []);
-    }
-
-    private async Task<List<object>> Journal(string persistenceId)
-    {
-        var journal = (IReadJournal)PersistenceExtension.Get(Sys).Journal();
-        var events = new List<object>();
-        await foreach (var e in journal.CurrentEventsByPersistenceId(persistenceId))
-        {
-            events.Add(e.Event);
-        }
-        return events;
     }
 
     private static void AssertSameMetrics(IReadOnlyDictionary<string, double> expected, IReadOnlyDictionary<string, double> actual)
@@ -110,7 +100,7 @@ public sealed class AggregatorWiringTests() : HFedMoE.TestKit.TestKit(Hocon, use
         var seen = new List<Tapped>();
         while (observer.HasMessages)
         {
-            seen.Add((Tapped)observer.ReceiveOne().Message);
+            seen.Add((Tapped)observer.ReceiveOne());
         }
         var layout = TinyFederation.Initial().Layout;
         foreach (var u in updates)
@@ -179,7 +169,7 @@ public sealed class AggregatorWiringTests() : HFedMoE.TestKit.TestKit(Hocon, use
         var senders = new HashSet<string>();
         while (observer.HasMessages)
         {
-            switch (((Tapped)observer.ReceiveOne().Message).Message)
+            switch (((Tapped)observer.ReceiveOne()).Message)
             {
                 case ExpertShare x: senders.Add(x.Update.ClientId); break;
                 case GatingShare g: senders.Add(g.Update.ClientId); break;

@@ -1,15 +1,16 @@
 using HFedMoE.Actors.Rounds;
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Actor;
-using HFedMoE.Runtime.Persistence;
-using HFedMoE.TestKit;
+using Akka.Actor;
+using Akka.Persistence;
+using Akka.TestKit;
 
 namespace HFedMoE.Actors.Tests.Rounds;
 
 /// <summary>Clients that joined by <see cref="RegisterClient"/> (not through the Props) survive a restart of the round manager.</summary>
-public sealed class ClientRegistrationTests() : HFedMoE.TestKit.TestKit(Hocon, useVirtualTime: true)
+public sealed class ClientRegistrationTests() : FederationTestKit(Hocon, virtualTime: true)
 {
-    private const string Hocon = TinyFederation.InMemoryPersistence;
+    // The SQLite journal of production (in a temp folder), read back through the SQL read journal.
+    private const string Hocon = "";
 
     private readonly UpdateSpool _spool = UpdateSpool.InMemory();
 
@@ -17,25 +18,14 @@ public sealed class ClientRegistrationTests() : HFedMoE.TestKit.TestKit(Hocon, u
     private IActorRef Manager(string persistenceId, RoundSettings? settings = null)
     {
         var props = RoundManager.Props(TinyFederation.Strategy(), TinyFederation.Initial(), settings ?? new RoundSettings { Deadline = TimeSpan.FromMinutes(1) }, _spool, persistenceId: persistenceId);
-        Send(ActorOf(() => new RestartingParent(props)), "child?");
+        ActorOf(() => new RestartingParent(props)).Tell("child?", TestActor);
         return ExpectMsg<IActorRef>();
     }
 
     private RoundStatus Status(IActorRef manager)
     {
-        Send(manager, GetRoundStatus.Instance);
+        manager.Tell(GetRoundStatus.Instance, TestActor);
         return ExpectMsg<RoundStatus>();
-    }
-
-    private async Task<List<object>> Journal(string persistenceId)
-    {
-        var journal = (IReadJournal)PersistenceExtension.Get(Sys).Journal();
-        var events = new List<object>();
-        await foreach (var e in journal.CurrentEventsByPersistenceId(persistenceId))
-        {
-            events.Add(e.Event);
-        }
-        return events;
     }
 
     private static SparseUpdate Train(TestProbe probe, int c)
@@ -53,7 +43,7 @@ public sealed class ClientRegistrationTests() : HFedMoE.TestKit.TestKit(Hocon, u
         {
             manager.Tell(new RegisterClient(TinyFederation.Profile(c), probes[c].Ref), TestActor);
         }
-        Send(manager, StartRound.Instance);
+        manager.Tell(StartRound.Instance, TestActor);
         Assert.Equal(["c0", "c1"], ExpectMsg<RoundOpened>().Participants);
         var u0 = Train(probes[0], 0);
         var u1 = Train(probes[1], 1);
@@ -85,21 +75,20 @@ public sealed class ClientRegistrationTests() : HFedMoE.TestKit.TestKit(Hocon, u
         var profile = TinyFederation.Profile(0) with { ComputeCap = 3, Tier = null };
         manager.Tell(new RegisterClient(profile, probe.Ref), TestActor);
         manager.Tell(new RegisterClient(profile, probe.Ref), TestActor);
-        Send(manager, StartRound.Instance);
+        manager.Tell(StartRound.Instance, TestActor);
         ExpectMsg<RoundOpened>();
         probe.Send(manager, new SubmitUpdate(Train(probe, 0)));
         probe.ExpectMsg<UpdateAck>();
         AwaitCondition(() => Status(manager) is { OpenRound: null, NextRound: 1 });
         Assert.Single((await Journal("snapshotted")).OfType<ClientRegistered>());
         // Recovery starts from the snapshot, so the registration must be in it.
-        var store = PersistenceExtension.Get(Sys).SnapshotStore();
-        AwaitCondition(() => store.LoadAsync("snapshotted", SnapshotSelectionCriteria.Latest).GetAwaiter().GetResult() is not null);
-        var saved = (RoundManagerSnapshot)(await store.LoadAsync("snapshotted", SnapshotSelectionCriteria.Latest))!.Snapshot;
+        AwaitCondition(() => LatestSnapshot("snapshotted").GetAwaiter().GetResult() is not null);
+        var saved = (RoundManagerSnapshot)(await LatestSnapshot("snapshotted"))!;
         Assert.Equal([profile], saved.Clients.Select(c => c.Profile));
 
         manager.Tell(Kill.Instance, TestActor);
         AwaitCondition(() => Status(manager) is { NextRound: 1, Clients: ["c0"] });
-        Send(manager, StartRound.Instance);
+        manager.Tell(StartRound.Instance, TestActor);
         Assert.Equal(["c0"], ExpectMsg<RoundOpened>().Participants);
         var plan = probe.FishForMessage<TrainRound>(t => t.Plan.Round == 1);
         Assert.Equal(1, plan.Global.Version);

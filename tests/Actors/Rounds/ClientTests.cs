@@ -2,11 +2,12 @@ using HFedMoE.Actors.Aggregation;
 using HFedMoE.Actors.Clients;
 using HFedMoE.Actors.Rounds;
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Actor;
+using Akka.Actor;
+using Akka.TestKit;
 
 namespace HFedMoE.Actors.Tests.Rounds;
 
-public sealed class ClientTests() : HFedMoE.TestKit.TestKit(useVirtualTime: true)
+public sealed class ClientTests() : FederationTestKit(FederationTestKit.InMemoryPersistence, virtualTime: true)
 {
     private static readonly TimeSpan Resend = TimeSpan.FromSeconds(10);
 
@@ -17,7 +18,7 @@ public sealed class ClientTests() : HFedMoE.TestKit.TestKit(useVirtualTime: true
         return new TrainRound(plan, global);
     }
 
-    private (IActorRef Client, HFedMoE.TestKit.TestProbe Manager) Create(int c)
+    private (IActorRef Client, TestProbe Manager) Create(int c)
     {
         var props = Client.Props(TinyFederation.Profile(c), TinyFederation.Data(c), new LocalTrainer(TinyFederation.Config), Resend);
         Assert.Equal(WorkDispatcher.Id, props.Dispatcher);
@@ -45,13 +46,13 @@ public sealed class ClientTests() : HFedMoE.TestKit.TestKit(useVirtualTime: true
         manager.Send(client, PlanFor(0));
         var first = manager.ExpectMsg<SubmitUpdate>(TimeSpan.FromSeconds(10));
 
-        VirtualScheduler.Advance(Resend);
+        VirtualTime.Advance(Resend);
         Assert.Same(first, manager.ExpectMsg<SubmitUpdate>());
         manager.Reply(new UpdateAck(0, "c0", Digests.Of(Digests.Serialize(first.Update))));
         // Identify is answered in mailbox order, so the reply proves the ack was handled.
         manager.Send(client, new Identify(1));
         manager.ExpectMsg<ActorIdentity>();
-        VirtualScheduler.Advance(Resend * 3);
+        VirtualTime.Advance(Resend * 3);
         manager.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
@@ -64,7 +65,7 @@ public sealed class ClientTests() : HFedMoE.TestKit.TestKit(useVirtualTime: true
         manager.Reply(new UpdateRejected(0, "c0", "stale"));
         manager.Send(client, new Identify(1));
         manager.ExpectMsg<ActorIdentity>();
-        VirtualScheduler.Advance(Resend * 2);
+        VirtualTime.Advance(Resend * 2);
         manager.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 }

@@ -1,15 +1,15 @@
 using HFedMoE.Actors.Rounds;
 using HFedMoE.Actors.Server;
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Actor;
+using Akka.Actor;
 using Xunit.Abstractions;
 
 namespace HFedMoE.Actors.Tests.Rounds;
 
 /// <summary>The in-process federation end to end: real clients training on the dedicated dispatcher.</summary>
-public sealed class FederationServerTests(ITestOutputHelper output) : HFedMoE.TestKit.TestKit(Hocon)
+public sealed class FederationServerTests(ITestOutputHelper output) : FederationTestKit(Hocon)
 {
-    private const string Hocon = TinyFederation.InMemoryPersistence;
+    private const string Hocon = FederationTestKit.InMemoryPersistence;
 
     private static FederationSetup Setup(string persistenceId = RoundManager.DefaultPersistenceId) => new(
         StrategyFactory.HFedMoE,
@@ -25,7 +25,7 @@ public sealed class FederationServerTests(ITestOutputHelper output) : HFedMoE.Te
     {
         var setup = Setup();
         var server = ActorOf(FederationServer.Props(setup, UpdateSpool.InMemory()));
-        Send(server, new RunRounds(3));
+        server.Tell(new RunRounds(3), TestActor);
         var result = ExpectMsg<FederationResult>(TimeSpan.FromSeconds(30));
 
         Assert.Equal(3, result.Rounds.Count);
@@ -42,16 +42,16 @@ public sealed class FederationServerTests(ITestOutputHelper output) : HFedMoE.Te
     public async Task A_round_manager_killed_during_the_run_recovers_and_the_run_ends_with_the_same_model_bits()
     {
         var reference = ActorOf(FederationServer.Props(Setup("reference"), UpdateSpool.InMemory()));
-        Send(reference, new RunRounds(3));
+        reference.Tell(new RunRounds(3), TestActor);
         var expected = ExpectMsg<FederationResult>(TimeSpan.FromSeconds(30));
 
         var server = ActorOf(FederationServer.Props(Setup(), UpdateSpool.InMemory()));
-        Send(server, new Identify(0));
+        server.Tell(new Identify(0), TestActor);
         ExpectMsg<ActorIdentity>();   // answered after PreStart: the children exist
         var manager = await Sys.ActorSelection($"{server.Path}/round-manager").ResolveOne(TimeSpan.FromSeconds(3));
         var watcher = CreateTestProbe();
         manager.Tell(new SubscribeRounds(watcher.Ref), TestActor);
-        Send(server, new RunRounds(3));
+        server.Tell(new RunRounds(3), TestActor);
         watcher.ExpectMsg<RoundCompleted>(TimeSpan.FromSeconds(10));
         manager.Tell(Kill.Instance, TestActor);   // round 1 is starting or under way
 
@@ -65,7 +65,7 @@ public sealed class FederationServerTests(ITestOutputHelper output) : HFedMoE.Te
     {
         var spool = UpdateSpool.InMemory();
         var first = ActorOf(FederationServer.Props(Setup(), spool));
-        Send(first, new RunRounds(1));
+        first.Tell(new RunRounds(1), TestActor);
         Assert.Equal(0, ((RoundCompleted)ExpectMsg<FederationResult>(TimeSpan.FromSeconds(30)).Rounds[0]).Round);
         Watch(first);
         Sys.Stop(first);
@@ -73,7 +73,7 @@ public sealed class FederationServerTests(ITestOutputHelper output) : HFedMoE.Te
 
         // The new manager recovers round 0 and publishes it again; that is not the answer to this request.
         var second = ActorOf(FederationServer.Props(Setup(), spool));
-        Send(second, new RunRounds(1));
+        second.Tell(new RunRounds(1), TestActor);
         var result = ExpectMsg<FederationResult>(TimeSpan.FromSeconds(30));
 
         Assert.Equal([1], result.Rounds.Select(r => ((RoundCompleted)r).Round));
@@ -84,7 +84,7 @@ public sealed class FederationServerTests(ITestOutputHelper output) : HFedMoE.Te
     public void Asking_for_zero_rounds_fails_with_the_reason()
     {
         var server = ActorOf(FederationServer.Props(Setup(), UpdateSpool.InMemory()));
-        Send(server, new RunRounds(0));
+        server.Tell(new RunRounds(0), TestActor);
         Assert.Contains("expected ≥ 1", ExpectMsg<FederationFailed>().Reason, StringComparison.Ordinal);
     }
 }

@@ -1,6 +1,6 @@
 using HFedMoE.Actors.Rounds;
-using HFedMoE.Runtime.Actor;
-using HFedMoE.TestKit;
+using Akka.Actor;
+using Akka.TestKit;
 
 namespace HFedMoE.Actors.Tests.Rounds;
 
@@ -9,22 +9,22 @@ internal sealed record ProbeFederation(IActorRef Manager, TestProbe[] Clients, T
 {
     /// <summary>
     /// Starts <paramref name="props"/> (under a <see cref="RestartingParent"/> when
-    /// <paramref name="supervised"/>, so that Kill restarts it) and subscribes a new probe named
-    /// <paramref name="subscriberName"/> to its outcomes.
+    /// <paramref name="supervised"/>, so that Kill restarts it) and subscribes a new probe to its
+    /// outcomes.
     /// </summary>
-    public static ProbeFederation Start(HFedMoE.TestKit.TestKit kit, Props props, TestProbe[] clients, string subscriberName, bool supervised)
+    public static ProbeFederation Start(TestKitBase kit, Props props, TestProbe[] clients, bool supervised)
     {
         IActorRef manager;
         if (supervised)
         {
-            kit.Send(kit.ActorOf(() => new RestartingParent(props)), "child?");
+            kit.ActorOf(() => new RestartingParent(props)).Tell("child?", kit.TestActor);
             manager = kit.ExpectMsg<IActorRef>();
         }
         else
         {
             manager = kit.ActorOf(props);
         }
-        var subscriber = kit.CreateTestProbe(subscriberName);
+        var subscriber = kit.CreateTestProbe();
         manager.Tell(new SubscribeRounds(subscriber.Ref), kit.TestActor);
         return new ProbeFederation(manager, clients, subscriber);
     }

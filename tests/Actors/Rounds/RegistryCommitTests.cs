@@ -1,9 +1,9 @@
 using HFedMoE.Actors.Registry;
 using HFedMoE.Actors.Rounds;
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Actor;
-using HFedMoE.Runtime.Persistence;
-using HFedMoE.TestKit;
+using Akka.Actor;
+using Akka.Persistence;
+using Akka.TestKit;
 using RoundCommitted = HFedMoE.Actors.Rounds.RoundCommitted;
 
 namespace HFedMoE.Actors.Tests.Rounds;
@@ -13,9 +13,10 @@ namespace HFedMoE.Actors.Tests.Rounds;
 /// registry's model is the one committed, its versions move only where values changed, a refusal
 /// fails the round explicitly, and it keeps each client's importance history.
 /// </summary>
-public sealed class RegistryCommitTests() : HFedMoE.TestKit.TestKit(Hocon, useVirtualTime: true)
+public sealed class RegistryCommitTests() : FederationTestKit(Hocon, virtualTime: true)
 {
-    private const string Hocon = TinyFederation.InMemoryPersistence;
+    // The SQLite journal of production (in a temp folder), read back through the SQL read journal.
+    private const string Hocon = "";
 
     /// <summary>A round trains and merges on two cores shared with the other test classes: wait generously.</summary>
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
@@ -28,13 +29,13 @@ public sealed class RegistryCommitTests() : HFedMoE.TestKit.TestKit(Hocon, useVi
         var registrations = ProbeFederation.Registrations(probes);
         var settings = new RoundSettings { Deadline = TimeSpan.FromMinutes(1), MinClients = 1 };
         var props = RoundManager.Props(strategy ?? TinyFederation.Strategy(), TinyFederation.Initial(), settings, _spool, registrations, persistenceId, aggregatorProps: null, registry);
-        return ProbeFederation.Start(this, props, probes, $"{persistenceId}-subscriber", supervised);
+        return ProbeFederation.Start(this, props, probes, supervised);
     }
 
     /// <summary>Opens a round and submits every client's update to the plan it received.</summary>
     private List<SparseUpdate> RunRound(ProbeFederation f)
     {
-        Send(f.Manager, StartRound.Instance);
+        f.Manager.Tell(StartRound.Instance, TestActor);
         ExpectMsg<RoundOpened>(Patience);
         var updates = f.Clients.Select((probe, c) =>
         {
@@ -51,31 +52,20 @@ public sealed class RegistryCommitTests() : HFedMoE.TestKit.TestKit(Hocon, useVi
 
     private IActorRef RegistryOf(ProbeFederation f)
     {
-        Send(f.Manager, GetExpertRegistry.Instance);
+        f.Manager.Tell(GetExpertRegistry.Instance, TestActor);
         return ExpectMsg<ExpertRegistryOf>(Patience).Registry!;
     }
 
     private GlobalModel ModelOf(IActorRef registry)
     {
-        Send(registry, new GetModel());
+        registry.Tell(new GetModel(), TestActor);
         return ExpectMsg<CurrentModel>(Patience).Model;
     }
 
     private RoundStatus Status(ProbeFederation f)
     {
-        Send(f.Manager, GetRoundStatus.Instance);
+        f.Manager.Tell(GetRoundStatus.Instance, TestActor);
         return ExpectMsg<RoundStatus>(Patience);
-    }
-
-    private async Task<List<object>> Journal(string persistenceId)
-    {
-        var journal = (IReadJournal)PersistenceExtension.Get(Sys).Journal();
-        var events = new List<object>();
-        await foreach (var e in journal.CurrentEventsByPersistenceId(persistenceId))
-        {
-            events.Add(e.Event);
-        }
-        return events;
     }
 
     private static bool SameBits(ReadOnlySpan<float> a, ReadOnlySpan<float> b) =>
@@ -91,7 +81,7 @@ public sealed class RegistryCommitTests() : HFedMoE.TestKit.TestKit(Hocon, useVi
         var initial = TinyFederation.Initial();
         var names = initial.Layout.Entries.Where(e => e.Role == ParameterRole.Expert).Select(e => e.Name).ToList();
 
-        Send(registry, new GetExperts(names));
+        registry.Tell(new GetExperts(names), TestActor);
         var experts = ExpectMsg<ExpertTensors>(Patience);
 
         Assert.Equal(1, experts.ModelVersion);
@@ -159,7 +149,7 @@ public sealed class RegistryCommitTests() : HFedMoE.TestKit.TestKit(Hocon, useVi
         f.Subscriber.ExpectMsg<RoundCompleted>(Patience);
         var registry = RegistryOf(f);
 
-        Send(registry, new GetImportanceHistory("c1"));
+        registry.Tell(new GetImportanceHistory("c1"), TestActor);
         var history = ExpectMsg<ImportanceHistory>(Patience);
 
         Assert.Equal([0, 1], history.Rounds.Select(r => r.Round));

@@ -1,4 +1,4 @@
-using HFedMoE.Runtime.Actor;
+using Akka.Actor;
 
 namespace HFedMoE.Actors.Tests.Rounds;
 

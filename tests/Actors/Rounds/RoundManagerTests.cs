@@ -1,8 +1,8 @@
 using HFedMoE.Actors.Rounds;
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Actor;
-using HFedMoE.Runtime.Persistence;
-using HFedMoE.TestKit;
+using Akka.Actor;
+using Akka.Persistence;
+using Akka.TestKit;
 
 namespace HFedMoE.Actors.Tests.Rounds;
 
@@ -11,9 +11,10 @@ namespace HFedMoE.Actors.Tests.Rounds;
 /// of the actor in the test's system, with virtual time for the deadlines. The probes' replies
 /// are real local-training updates of the tiny federation.
 /// </summary>
-public sealed class RoundManagerTests() : HFedMoE.TestKit.TestKit(Hocon, useVirtualTime: true)
+public sealed class RoundManagerTests() : FederationTestKit(Hocon, virtualTime: true)
 {
-    private const string Hocon = TinyFederation.InMemoryPersistence;
+    // The SQLite journal of production (in a temp folder), read back through the SQL read journal.
+    private const string Hocon = "";
 
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(1);
 
@@ -21,16 +22,16 @@ public sealed class RoundManagerTests() : HFedMoE.TestKit.TestKit(Hocon, useVirt
 
     private ProbeFederation Create(int clients, RoundSettings? settings = null, string persistenceId = "round-manager", TestProbe[]? probes = null, bool supervised = false, UpdateSpool? spool = null)
     {
-        probes ??= [.. Enumerable.Range(0, clients).Select(c => CreateTestProbe($"c{c}"))];
+        probes ??= [.. Enumerable.Range(0, clients).Select(c => CreateTestProbe($"{persistenceId}-c{c}"))];
         var registrations = ProbeFederation.Registrations(probes);
         settings ??= new RoundSettings { Deadline = Deadline, MinClients = 1 };
         var props = RoundManager.Props(TinyFederation.Strategy(), TinyFederation.Initial(), settings, spool ?? _spool, registrations, persistenceId);
-        return ProbeFederation.Start(this, props, probes, "subscriber", supervised);
+        return ProbeFederation.Start(this, props, probes, supervised);
     }
 
     private RoundOpened Open(ProbeFederation f)
     {
-        Send(f.Manager, StartRound.Instance);
+        f.Manager.Tell(StartRound.Instance, TestActor);
         return ExpectMsg<RoundOpened>();
     }
 
@@ -55,7 +56,7 @@ public sealed class RoundManagerTests() : HFedMoE.TestKit.TestKit(Hocon, useVirt
 
     private RoundStatus Status(ProbeFederation f)
     {
-        Send(f.Manager, GetRoundStatus.Instance);
+        f.Manager.Tell(GetRoundStatus.Instance, TestActor);
         return ExpectMsg<RoundStatus>();
     }
 
@@ -65,17 +66,6 @@ public sealed class RoundManagerTests() : HFedMoE.TestKit.TestKit(Hocon, useVirt
         var strategy = TinyFederation.Strategy();
         strategy.ConfigureTrain(round, from ?? TinyFederation.Initial(), participants);
         return strategy.AggregateTrain(round, updates, []).Model;
-    }
-
-    private async Task<List<object>> Journal(string persistenceId)
-    {
-        var journal = (IReadJournal)PersistenceExtension.Get(Sys).Journal();
-        var events = new List<object>();
-        await foreach (var e in journal.CurrentEventsByPersistenceId(persistenceId))
-        {
-            events.Add(e.Event);
-        }
-        return events;
     }
 
     [Fact]
@@ -190,7 +180,7 @@ public sealed class RoundManagerTests() : HFedMoE.TestKit.TestKit(Hocon, useVirt
         Assert.Equal(0, Status(f).Model.Version);
         Submit(f, 0, u0);
         Status(f); // the deadline timer is set: advance past it
-        VirtualScheduler.Advance(Deadline);
+        VirtualTime.Advance(Deadline);
 
         var done = f.Subscriber.ExpectMsg<RoundCompleted>();
         Assert.Equal(["c1"], done.Dropped);
@@ -208,7 +198,7 @@ public sealed class RoundManagerTests() : HFedMoE.TestKit.TestKit(Hocon, useVirt
         Submit(f, 1, TrainOn(f, 1));
         f.Subscriber.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
 
-        VirtualScheduler.Advance(Deadline);
+        VirtualTime.Advance(Deadline);
         var done = f.Subscriber.ExpectMsg<RoundCompleted>();
         Assert.Equal(["c2"], done.Dropped);
         Assert.Equal(2, done.Metrics[RoundMetric.Accepted]);
@@ -222,11 +212,11 @@ public sealed class RoundManagerTests() : HFedMoE.TestKit.TestKit(Hocon, useVirt
         Open(f);
         Submit(f, 0, TrainOn(f, 0));
 
-        VirtualScheduler.Advance(Deadline);
+        VirtualTime.Advance(Deadline);
         AwaitCondition(() => Status(f).DeadlineExtensions == 1);
         f.Subscriber.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
 
-        VirtualScheduler.Advance(Deadline);
+        VirtualTime.Advance(Deadline);
         var closed = f.Subscriber.ExpectMsg<RoundClosed>();
         Assert.Equal(0, closed.Round);
         Assert.Contains("1 of the 2 updates needed", closed.Reason, StringComparison.Ordinal);
@@ -240,7 +230,7 @@ public sealed class RoundManagerTests() : HFedMoE.TestKit.TestKit(Hocon, useVirt
         Open(f);
         Submit(f, 0, TrainOn(f, 0));
 
-        VirtualScheduler.Advance(Deadline);
+        VirtualTime.Advance(Deadline);
         var closed = f.Subscriber.ExpectMsg<RoundClosed>();
         Assert.Equal(0, closed.Round);
         var status = Status(f);
@@ -367,12 +357,12 @@ public sealed class RoundManagerTests() : HFedMoE.TestKit.TestKit(Hocon, useVirt
     public void Starting_a_round_with_too_few_clients_or_while_one_is_open_is_refused_with_the_reason()
     {
         var f = Create(1, new RoundSettings { Deadline = Deadline, MinClients = 2 });
-        Send(f.Manager, StartRound.Instance);
+        f.Manager.Tell(StartRound.Instance, TestActor);
         Assert.Contains("needs at least 2 clients; 1 are registered", ExpectMsg<RoundNotStarted>().Reason, StringComparison.Ordinal);
 
         var g = Create(1, persistenceId: "other");
         Open(g);
-        Send(g.Manager, StartRound.Instance);
+        g.Manager.Tell(StartRound.Instance, TestActor);
         Assert.Equal("round 0 is still open", ExpectMsg<RoundNotStarted>().Reason);
     }
 }

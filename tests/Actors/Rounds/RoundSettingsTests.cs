@@ -1,5 +1,6 @@
 using HFedMoE.Actors.Rounds;
-using HFedMoE.Runtime.Configuration;
+using Akka.Configuration;
+using HFedMoE.Actors.Configuration;
 
 namespace HFedMoE.Actors.Tests.Rounds;
 
@@ -23,9 +24,9 @@ public sealed class RoundSettingsTests
     [Fact]
     public void Reference_conf_documents_exactly_the_defaults_the_code_uses()
     {
-        var fromReference = RoundSettings.FromConfig(ConfigurationFactory.Reference());
+        var fromReference = RoundSettings.FromConfig(HfedmoeConfig.Reference);
         Assert.Equal(new RoundSettings(), fromReference);
-        Assert.True(ConfigurationFactory.Reference().HasPath("hfedmoe.rounds.on-quorum-missed"));
+        Assert.True(HfedmoeConfig.Reference.HasPath("hfedmoe.rounds.on-quorum-missed"));
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using HFedMoE.Actors.Aggregation;
 using HFedMoE.Actors.Protocol;
-using HFedMoE.Runtime.Actor;
+using Akka.Actor;
 
 namespace HFedMoE.Actors.Tests.Rounds;
 

@@ -1,7 +1,7 @@
 using HFedMoE.Actors.Protocol;
 using HFedMoE.Actors.Registry;
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Actor;
+using Akka.Actor;
 
 namespace HFedMoE.Actors.Tests.Rounds;
 
