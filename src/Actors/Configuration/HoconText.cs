@@ -2,12 +2,13 @@ using Akka.Configuration;
 
 namespace HFedMoE.Actors.Configuration;
 
-/// <summary>Parses HOCON with Akka's parser, turning its errors into one <see cref="ConfigurationException"/> that names the source.</summary>
+/// <summary>Parses HOCON with Akka's parser (after <see cref="HoconStructure"/>'s check), turning its errors into one <see cref="ConfigurationException"/> that names the source.</summary>
 internal static class HoconText
 {
     /// <exception cref="ConfigurationException">Malformed HOCON: "{source}: {Akka's message}" (Akka quotes the offending line).</exception>
     public static Config Parse(string text, string source)
     {
+        HoconStructure.Check(text, source);
         try
         {
             return ConfigurationFactory.ParseString(text);

@@ -26,7 +26,7 @@ internal static class KeyLocator
             {
                 // The last k segments, dotted, written as a key.
                 string suffix = string.Join(@"\.", segments[^k..].Select(s => $"\"?{Regex.Escape(s)}\"?"));
-                if (!Regex.IsMatch(line, $@"(^|[\s{{,]){suffix}\s*(=|:|\{{|\+=)"))
+                if (!Regex.IsMatch(line, $@"(^|[\s{{,.]){suffix}\s*(=|:|\{{|\+=)"))
                 {
                     break;
                 }

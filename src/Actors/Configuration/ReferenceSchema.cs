@@ -116,7 +116,8 @@ internal static partial class ReferenceSchema
         }
         if (kind == Kind.List)
         {
-            return value.IsArray();
+            // Akka's parser keeps an empty list ([]) as a value with no elements.
+            return value.IsArray() || value.Values.All(v => v is HoconArray);
         }
         if (value.IsArray())
         {

@@ -57,5 +57,28 @@ public sealed class SimulateConfigErrorTests : IDisposable
         Assert.Equal("hfedmoe simulate: hfedmoe.simulate.budgets must be a non-empty list of numbers > 0; got [] (from my.conf)", error.Trim());
     }
 
+    [Fact]
+    public void A_misspelt_key_in_the_config_file_is_an_error_naming_the_key_the_file_the_line_and_the_nearest_valid_key()
+    {
+        // As a new user would write it; Akka's HOCON alone would ignore it and run with 20 clients.
+        string file = Conf("# my run\nhfedmoe.simulate.rounds = 2\nhfedmoe.simulate.clinets = 4\n");
+        var (code, output, error) = TinySimulation.Run("simulate", "--config", file, "--data-dir", Path.Combine(_root, "run"));
+
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Equal($"hfedmoe simulate: {file}:3: unknown key hfedmoe.simulate.clinets; the nearest valid key is hfedmoe.simulate.clients (every key is listed in hocon/reference.conf)", error.Trim());
+        Assert.False(Directory.Exists(Path.Combine(_root, "run")));
+    }
+
+    [Fact]
+    public void Malformed_hocon_in_the_config_file_is_an_error_naming_the_file_and_line()
+    {
+        string file = Conf("hfedmoe.simulate {\n  rounds = 2\n  strategy = \"fedavg-full\n}\n");
+        var (code, _, error) = TinySimulation.Run("simulate", "--config", file, "--data-dir", Path.Combine(_root, "run"));
+
+        Assert.Equal(2, code);
+        Assert.Equal($"hfedmoe simulate: {file}:3:14: malformed HOCON: a string starts here and is never closed (a quote is missing)", error.Trim());
+    }
+
     public void Dispose() => Directory.Delete(_root, recursive: true);
 }

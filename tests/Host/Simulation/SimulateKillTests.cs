@@ -1,7 +1,8 @@
 using Xunit.Abstractions;
 using HFedMoE.Host.Simulation;
 using HFedMoE.Model.Checkpoints;
-using HFedMoE.Runtime.Configuration;
+using Akka.Configuration;
+using HFedMoE.Actors.Configuration;
 
 namespace HFedMoE.Host.Tests.Simulation;
 
@@ -99,7 +100,7 @@ public sealed class SimulateKillTests(ITestOutputHelper output) : IDisposable
                 }
             }
             watcher.EnableRaisingEvents = false;
-            var history = RoundHistory.Read(dir, ConfigurationFactory.Load());
+            var history = RoundHistory.Read(dir, HfedmoeConfig.Reference);
             if (history.Count > 0 && history[^1].Outcome == "open")
             {
                 var open = history[^1];

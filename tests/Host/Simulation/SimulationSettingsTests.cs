@@ -1,6 +1,7 @@
 using HFedMoE.Host.Simulation;
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Configuration;
+using Akka.Configuration;
+using HFedMoE.Actors.Configuration;
 
 namespace HFedMoE.Host.Tests.Simulation;
 
@@ -34,7 +35,7 @@ public sealed class SimulationSettingsTests
         var settings = SimulationSettings.FromConfig(Config.Empty);
 
         Assert.Null(settings.Knobs);
-        Assert.Equal(StrategyKnobs.Default, StrategyKnobs.FromConfig(ConfigurationFactory.Reference().GetConfig(SimulationSettings.ConfigPath)));
+        Assert.Equal(StrategyKnobs.Default, StrategyKnobs.FromConfig(HfedmoeConfig.Reference.GetConfig(SimulationSettings.ConfigPath)));
         var options = settings.StrategyOptions();
         var defaults = new StrategyOptions();
         Assert.Equal((defaults.Lambda, defaults.Beta, defaults.Tau, defaults.RankBy, defaults.Gating, defaults.RequireTrained, defaults.SparsityAwareAggregation),
