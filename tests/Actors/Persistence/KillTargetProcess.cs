@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace HFedMoE.Runtime.Tests.Persistence;
+namespace HFedMoE.Actors.Tests.Persistence;
 
 /// <summary>
 /// Runs tests/PersistenceKillTarget as a child process and reads its stdout line by line.
