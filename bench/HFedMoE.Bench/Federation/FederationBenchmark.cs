@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Akka.Actor;
+using Akka.Configuration;
+using HFedMoE.Actors.Configuration;
 using HFedMoE.Actors.Clients;
 using HFedMoE.Actors.Rounds;
 using HFedMoE.Actors.Server;
 using HFedMoE.Model.Federated;
-using HFedMoE.Runtime.Actor;
-using HFedMoE.Runtime.Configuration;
 using Microsoft.Data.Sqlite;
 
 namespace HFedMoE.Bench.Federation;
@@ -46,7 +47,7 @@ internal sealed class FederationBenchmark : IBenchmarkSuite
             $"federation benchmark ({(quick ? "quick" : "full")}): {Environment.ProcessorCount} cores, load average {LoadAverage()}, {threads} training thread(s) in both (dedicated dispatcher thread-count = trainer pool = baseline loop threads; GEMMs below the per-thread threshold, so single-threaded)"));
         var m = FederationWorkload.Config;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"workload: MoE {m.Layers}×{m.Experts} experts, d={m.DModel}, hidden {m.ExpertHidden}, seq {m.SeqLen}; {steps} local step(s) at batch 8 per client; SQLite journal synchronous=FULL (reference.conf); {rounds} measured round(s) after 1 warm-up"));
+            $"workload: MoE {m.Layers}×{m.Experts} experts, d={m.DModel}, hidden {m.ExpertHidden}, seq {m.SeqLen}; {steps} local step(s) at batch 8 per client; Akka.Persistence.Sql journal on SQLite (reference.conf); {rounds} measured round(s) after 1 warm-up"));
 
         bool ok = true;
         foreach (int clients in sizes)
@@ -68,10 +69,9 @@ internal sealed class FederationBenchmark : IBenchmarkSuite
         string spoolDir = Path.Combine(dir, "spool");
         Directory.CreateDirectory(dir);
         long heapBefore = report ? GC.GetTotalMemory(forceFullCollection: true) : 0;
-        var config = ConfigurationFactory.ParseString($"""
-            hfedmoe.persistence.data-dir = {JsonSerializer.Serialize(dir)}
-            hfedmoe.actor.dedicated-dispatcher.thread-count = {threads}
-            """);
+        var config = HfedmoeConfig.ActorSystemConfig(ConfigurationFactory.ParseString($"""
+            {TrainerPool.ThreadCountPath} = {threads}
+            """), dir);
         var system = ActorSystem.Create("bench", config);
         var meter = new JournalMeter(dir, spoolDir);
         var baselinePool = TrainerPool.For(w.Model, null, threads);

@@ -3,9 +3,9 @@ using Microsoft.Data.Sqlite;
 namespace HFedMoE.Bench.Federation;
 
 /// <summary>
-/// What a federation has written to disk so far: the SQLite journal's files (database + WAL,
-/// since in WAL mode new pages land in the -wal file until a checkpoint), the event payload
-/// bytes and count in the journal table, and the update spool's bytes.
+/// What a federation has written to disk so far: the SQLite journal's files (database, plus the
+/// -wal file if the database is in WAL mode), the event payload bytes and count in
+/// Akka.Persistence.Sql's journal table, and the update spool's bytes.
 /// </summary>
 internal sealed class JournalMeter(string dataDir, string spoolDir)
 {
@@ -25,7 +25,7 @@ internal sealed class JournalMeter(string dataDir, string spoolDir)
             using var connection = new SqliteConnection($"Data Source={db};Mode=ReadOnly;Pooling=False");
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "SELECT COALESCE(SUM(length(payload)), 0), COUNT(*) FROM journal";
+            command.CommandText = "SELECT COALESCE(SUM(length(message)), 0), COUNT(*) FROM journal";
             using var reader = command.ExecuteReader();
             reader.Read();
             payload = reader.GetInt64(0);
