@@ -44,6 +44,13 @@ public sealed class FederationServer : ReceiveActor
         Receive<RoundCompleted>(c => { _ = RoundEnded(c.Round, c); });
         Receive<RoundClosed>(c => { _ = RoundEnded(c.Round, c); });
         Receive<RoundManagerRecovered>(Recovered);
+        // A round manager that stops for good (its journal cannot be recovered, or a write to it
+        // failed: Akka.Persistence stops such an actor) must fail the request, not leave it waiting.
+        Receive<Terminated>(t => t.ActorRef.Equals(_rounds), _ =>
+        {
+            Fail("the round manager stopped: its journal could not be recovered or written (the log says why)");
+            Context.Stop(Self);
+        });
     }
 
     /// <summary>
@@ -69,6 +76,7 @@ public sealed class FederationServer : ReceiveActor
         }
         // Subscribed through the Props so that the subscription survives a restart of the round manager.
         _rounds = Context.ActorOf(RoundManager.Props(strategy, _setup.Initial, _setup.Rounds, _spool, clients, _setup.PersistenceId, [Self]), "round-manager");
+        Context.Watch(_rounds);
     }
 
     private void Run(RunRounds run)

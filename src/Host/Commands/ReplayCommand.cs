@@ -147,7 +147,14 @@ internal static class ReplayCommand
         }
         try
         {
-            return show(RoundHistory.Read(dataDir, HfedmoeConfig.Load(configFile), persistenceId));
+            var config = HfedmoeConfig.Load(configFile);
+            var rounds = RoundHistory.Read(dataDir, config, persistenceId);
+            if (rounds.Count == 0 && RoundHistory.PersistenceIds(dataDir, config) is { Count: > 0 } ids && !ids.Contains(persistenceId))
+            {
+                context.Error.WriteLine($"hfedmoe replay {verb}: the journal holds no events of '{persistenceId}'; it holds: {string.Join(", ", ids)}");
+                return HfedmoeCli.UsageError;
+            }
+            return show(rounds);
         }
         catch (ConfigurationException e)
         {

@@ -121,7 +121,8 @@ internal static class Simulator
         var file = new RoundMetricsFile(dataDir);
         var checkpoint = new GlobalCheckpoint(dataDir, modelConfig);
         var spool = UpdateSpool.InDirectory(folder.SpoolPath);
-        var history = File.Exists(folder.JournalPath) ? RoundHistory.Read(dataDir, config) : [];
+        // A SQLite journal that does not exist yet holds nothing; a server's is always read.
+        var history = !SqlPersistenceConfig.UsesSqlite(systemConfig) || File.Exists(folder.JournalPath) ? RoundHistory.Read(dataDir, config) : [];
         var reports = CatchUp(history, file, checkpoint, spool, initial, test, rare, log);
         int before = reports.Count;
         var open = history.FirstOrDefault(r => r.Outcome == "open");

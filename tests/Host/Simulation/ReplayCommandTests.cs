@@ -108,6 +108,46 @@ public sealed class ReplayCommandTests(TinySimulation run) : IClassFixture<TinyS
         Assert.Contains("is corrupt", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_corrupt_journal_row_is_reported_by_persistence_id_and_position_by_replay_and_by_a_resumed_simulate()
+    {
+        Assert.True(run.Code == 0, run.Error);
+        string copy = Path.Combine(run.Root, "corrupt-journal");
+        CopyDirectory(run.DataDir, copy);
+        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(copy, "journal.db")};Pooling=False"))
+        {
+            db.Open();
+            using var corrupt = db.CreateCommand();
+            corrupt.CommandText = "UPDATE journal SET message = x'FFFFFF' WHERE persistence_id = 'round-manager' AND sequence_number = 3";
+            Assert.Equal(1, corrupt.ExecuteNonQuery());
+        }
+        const string expected = "the journal row of 'round-manager' after sequence number 2 cannot be read: 3 bytes are not a valid hfedmoe.rounds.v1.UpdateAccepted";
+
+        var (code, output, error) = TinySimulation.Run("replay", "list", "--data-dir", copy);
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.StartsWith($"hfedmoe replay list: {expected}", error.Trim(), StringComparison.Ordinal);
+
+        // Running it again refuses at once, before a round manager that cannot recover is started,
+        // and leaves the rounds as they were.
+        string csv = File.ReadAllText(Path.Combine(copy, "rounds.csv"));
+        var (resumed, _, resumeError) = TinySimulation.Run(["simulate", .. TinySimulation.TinyArgs, "--data-dir", copy]);
+        Assert.Equal(1, resumed);
+        Assert.Contains(expected, resumeError, StringComparison.Ordinal);
+        Assert.Equal(csv, File.ReadAllText(Path.Combine(copy, "rounds.csv")));
+    }
+
+    [Fact]
+    public void A_persistence_id_without_events_is_an_error_naming_the_ones_the_journal_holds()
+    {
+        Assert.True(run.Code == 0, run.Error);
+
+        var (code, _, error) = TinySimulation.Run("replay", "list", "--data-dir", run.DataDir, "--persistence-id", "round-manger");
+
+        Assert.Equal(2, code);
+        Assert.Contains("the journal holds no events of 'round-manger'; it holds: round-manager", error, StringComparison.Ordinal);
+    }
+
     private static void CopyDirectory(string from, string to)
     {
         foreach (string dir in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
