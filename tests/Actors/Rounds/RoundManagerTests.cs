@@ -335,6 +335,29 @@ public sealed class RoundManagerTests() : FederationTestKit(Hocon, virtualTime: 
     }
 
     [Fact]
+    public void The_crash_and_the_missed_quorum_are_logged_as_akka_users_see_them()
+    {
+        var f = Create(2, new RoundSettings { Deadline = Deadline, MinClients = 2, OnQuorumMissed = QuorumPolicy.CloseIncomplete }, supervised: true);
+        Open(f);
+        Submit(f, 0, TrainOn(f, 0));
+        TrainOn(f, 1);
+
+        // The crash is logged by the supervisor; the restarted manager recovers the open round.
+        EventFilter.Exception<ActorKilledException>().ExpectOne(() => f.Manager.Tell(Kill.Instance, TestActor));
+        Within(TimeSpan.FromSeconds(10), () =>
+        {
+            AwaitCondition(() => Status(f) is { OpenRound: 0, Accepted: ["c0"] });
+            Assert.Equal("c1", f.Clients[1].ExpectMsg<TrainRound>().Plan.ClientId);
+        });
+        f.Manager.Tell(new SubscribeRounds(f.Subscriber.Ref), TestActor);
+
+        // c1 never answers: at the (virtual) deadline the round closes, and says why in the log.
+        EventFilter.Warning(contains: "round 0 closed incomplete: 1 of the 2 updates needed were accepted by the deadline").ExpectOne(() => VirtualTime.Advance(Deadline));
+        Assert.Equal(0, f.Subscriber.ExpectMsg<RoundClosed>().Round);
+        Assert.Equal(0, Status(f).Model.Version);
+    }
+
+    [Fact]
     public void After_a_restart_between_rounds_the_committed_model_is_restored_from_the_spool()
     {
         var f = Create(1, new RoundSettings { Deadline = Deadline, SnapshotEvery = 1 });
