@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# Sourced by .ci/run: makes a local PostgreSQL server available to the PostgreSQL journal
-# tests and exports HFEDMOE_PG_CONNECTION for them.
+# Sourced by .ci/run: makes a local PostgreSQL server available to the PostgreSQL journal tests
+# (Akka.Persistence.Sql on PostgreSQL: the kill -9 tests of tests/Actors and tests/Host)
+# and exports HFEDMOE_PG_CONNECTION for them.
 #
 # - If HFEDMOE_PG_CONNECTION is already set, nothing is done (use your own server).
 # - Otherwise PostgreSQL is installed from Debian's packages if missing, a cluster is
@@ -9,7 +10,7 @@
 #   variable stays unset; under CI=true the PostgreSQL tests then FAIL (by design) instead of
 #   being skipped.
 #
-# Usage outside CI:  source .ci/postgres.sh && dotnet test tests/Runtime/HFedMoE.Runtime.Tests.csproj
+# Usage outside CI:  source .ci/postgres.sh && dotnet test tests/Actors/HFedMoE.Actors.Tests.csproj
 
 hfedmoe_pg_setup() {
   local user=hfedmoe password=hfedmoe db=hfedmoe_test port=5432 ver

@@ -51,7 +51,7 @@ internal sealed class SqlJournalBenchmark : IBenchmarkSuite
 
     private static double AkkaJournal(string dir, int perWriter)
     {
-        var config = HfedmoeConfig.ActorSystemConfig(ConfigurationFactory.ParseString($"hfedmoe.persistence.journal-file = akka.db"), dir);
+        var config = HfedmoeConfig.ActorSystemConfig(ConfigurationFactory.ParseString("hfedmoe.persistence.journal-file = akka.db\nakka.loglevel = ERROR"), dir);
         using var system = ActorSystem.Create("bench", config);
         // Warm-up: table creation and the first connection are not counted.
         var warm = new TaskCompletionSource();
@@ -65,7 +65,14 @@ internal sealed class SqlJournalBenchmark : IBenchmarkSuite
             var completion = done[w];
             system.ActorOf(Props.Create(() => new Writer(id, perWriter, completion)));
         }
-        Task.WaitAll([.. done.Select(d => d.Task)]);
+        try
+        {
+            Task.WaitAll([.. done.Select(d => d.Task)]);
+        }
+        catch (AggregateException e)
+        {
+            Console.WriteLine($"{e.InnerExceptions.Count} writers failed; the first: {e.InnerExceptions[0].Message}");
+        }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         system.Terminate().Wait();
         return Writers * perWriter / seconds;
@@ -141,6 +148,12 @@ internal sealed class SqlJournalBenchmark : IBenchmarkSuite
         }
 
         public override string PersistenceId => _id;
+
+        protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+        {
+            _done.TrySetException(new InvalidOperationException($"{_id} could not persist event {sequenceNr}: {cause.Message}", cause));
+            base.OnPersistFailure(cause, @event, sequenceNr);
+        }
 
         private sealed record Next
         {

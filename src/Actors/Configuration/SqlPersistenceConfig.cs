@@ -59,9 +59,26 @@ public static class SqlPersistenceConfig
         if (provider.StartsWith("SQLite", StringComparison.OrdinalIgnoreCase))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(sqliteFile)!);
-            return $"Data Source={sqliteFile}";
+            string connection = $"Data Source={sqliteFile}";
+            UseWriteAheadLog(connection);
+            return connection;
         }
         throw new ConfigurationException($"{plugin}.connection-string is empty; provider-name '{provider}' needs one (only SQLite gets a file in {DataDirPath} by default)");
+    }
+
+    /// <summary>
+    /// WAL mode (kept in the file): in the default rollback mode a reader (a recovery, the read
+    /// journal) holds off every writer, and 1,000 persistent actors recovering and writing at once
+    /// made Akka.Persistence.Sql's batches wait past their call-timeout. Commits stay durable:
+    /// SQLite's default synchronous = FULL syncs the log at every commit.
+    /// </summary>
+    private static void UseWriteAheadLog(string connectionString)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA journal_mode = WAL";
+        pragma.ExecuteNonQuery();
     }
 
     private static string Quoted(string value) => JsonSerializer.Serialize(value);
