@@ -14,7 +14,7 @@ namespace HFedMoE.Actors.Tests.Clients;
 public sealed class PooledClientTests() : FederationTestKit(Hocon)
 {
     // Two training threads, as in reference.conf: with a pool of one, a second client has to wait for the trainer.
-    private const string Hocon = FederationTestKit.InMemoryPersistence + "\nhfedmoe.actor.dedicated-dispatcher.thread-count = 2";
+    private const string Hocon = FederationTestKit.InMemoryPersistence + "\nhfedmoe.actor.dedicated-dispatcher.dedicated-thread-pool.thread-count = 2";
 
     private static readonly TimeSpan RoundTimeout = TimeSpan.FromSeconds(30);
 

@@ -12,12 +12,6 @@ namespace HFedMoE.Actors.Tests.Rounds;
 /// </summary>
 internal static class TinyFederation
 {
-    /// <summary>Journal and snapshots in memory, shared by every incarnation of an actor in the test's system.</summary>
-    public const string InMemoryPersistence = """
-        hfedmoe.persistence.journal.plugin = "hfedmoe.persistence.journal.inmem"
-        hfedmoe.persistence.snapshot-store.plugin = "hfedmoe.persistence.snapshot-store.inmem"
-        """;
-
     public static readonly ModelConfig Config = new()
     {
         Vocab = 60, SeqLen = 8, DModel = 16, Heads = 2, Layers = 2, Experts = 4, TopK = 2, ExpertHidden = 16, Classes = 4,
