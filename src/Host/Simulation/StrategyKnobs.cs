@@ -57,7 +57,7 @@ internal sealed record StrategyKnobs
     public double PlusUntrainedWeight { get; init; } = Defaults.Plus.UntrainedWeight;
 
     /// <summary>hfedmoe-plus: <c>fedavg</c>, <c>preference</c> or <c>holders</c> (<c>plus.router</c>).</summary>
-    public string PlusRouter { get; init; } = "fedavg";
+    public string PlusRouter { get; init; } = "holders";
 
     /// <summary>Reads the <see cref="Section"/> object of a <c>hfedmoe.simulate</c> config (reference.conf fills what it lacks).</summary>
     public static StrategyKnobs FromConfig(Config simulate)

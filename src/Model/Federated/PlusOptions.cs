@@ -10,8 +10,9 @@ namespace HFedMoE.Model.Federated;
 /// With n_e holders out of N equal clients the expert moves by κ_e = n_e / (n_e + ρ·(N − n_e)) of
 /// the holders' mean change: an expert one client trained no longer takes that client's copy whole.
 /// <paramref name="Router"/>: how the router is merged.
+/// Defaults: the configuration chosen on the tuning cells (docs/results/tuning.md).
 /// </summary>
-public sealed record PlusOptions(PlusSelection Selection = PlusSelection.Snip, double UntrainedWeight = 0.5, PlusRouter Router = PlusRouter.FedAvg)
+public sealed record PlusOptions(PlusSelection Selection = PlusSelection.Snip, double UntrainedWeight = 0.25, PlusRouter Router = PlusRouter.Holders)
 {
     /// <summary>Throws naming the first out-of-range field.</summary>
     public void Validate()

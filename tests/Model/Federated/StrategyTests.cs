@@ -174,10 +174,10 @@ public sealed class StrategyTests
         Assert.Equal(4f, FederatedFixture.At(r.Model, "layers.0.moe.router")); // FedAvg router
 
         // ρ = 0 is holders-only (snip-topk's merge), ρ = 1 is FedAvg over every client.
-        var holders = Round("hfedmoe-plus", 1f, 5f, [0, 1], [1], Options with { Plus = new PlusOptions(UntrainedWeight: 0) });
+        var holders = Round("hfedmoe-plus", 1f, 5f, [0, 1], [1], Options with { Plus = new PlusOptions(UntrainedWeight: 0, Router: PlusRouter.FedAvg) });
         var snip = Round("snip-topk", 1f, 5f, [0, 1], [1]);
         Assert.Equal(snip.Model.Values.ToArray(), holders.Model.Values.ToArray());
-        var fedavg = Round("hfedmoe-plus", 1f, 5f, [0], [1], Options with { Plus = new PlusOptions(UntrainedWeight: 1) });
+        var fedavg = Round("hfedmoe-plus", 1f, 5f, [0], [1], Options with { Plus = new PlusOptions(UntrainedWeight: 1, Router: PlusRouter.FedAvg) });
         var agg = Round("hfedmoe-fedavg-agg", 1f, 5f, [0], [1]);
         Assert.Equal(agg.Model.Values.ToArray(), fedavg.Model.Values.ToArray());
     }
