@@ -108,6 +108,14 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
         Command<StartRound>(_ => Start());
         Command<SubmitUpdate>(s => Submit(s.Update));
         Command<Terminated>(t => OnTerminated(t.ActorRef));
+        Command<DropClient>(d =>
+        {
+            if (_clients.TryGetValue(d.ClientId, out var c))
+            {
+                Context.Unwatch(c.Ref);
+                Drop(d.ClientId, d.Reason);
+            }
+        });
         Command<RoundDeadline>(OnDeadline);
         Command<CheckQuorum>(_ => CheckCompletion());
         Command<GetRoundStatus>(_ => Sender.Tell(Status()));
@@ -453,11 +461,17 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
         {
             return;
         }
-        string clientId = client.Key;
+        Drop(client.Key, "the client stopped");
+    }
+
+    /// <summary>Forgets the live client; an update it owes the open round is journaled as dropped.</summary>
+    private void Drop(string clientId, string reason)
+    {
         _clients.Remove(clientId);
         if (_open is { } open && open.IsOutstanding(clientId))
         {
-            Persist(new ClientDropped(open.Round, clientId, "the client stopped"), e =>
+            Log.Info($"round {open.Round}: '{clientId}' dropped: {reason}");
+            Persist(new ClientDropped(open.Round, clientId, reason), e =>
             {
                 ApplyDropped(e);
                 CheckCompletion();

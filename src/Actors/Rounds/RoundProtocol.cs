@@ -13,6 +13,13 @@ namespace HFedMoE.Actors.Rounds;
 /// </summary>
 public sealed record RegisterClient(ClientProfile Profile, IActorRef Client);
 
+/// <summary>
+/// Removes a client now, as if its actor had stopped (its node became unreachable or left the
+/// cluster): an update it owes the open round is recorded as dropped with <paramref name="Reason"/>.
+/// A client that comes back registers again.
+/// </summary>
+public sealed record DropClient(string ClientId, string Reason) : INoSerializationVerificationNeeded;
+
 /// <summary>Opens the next round. Replies <see cref="RoundOpened"/> or <see cref="RoundNotStarted"/>.</summary>
 public sealed record StartRound
 {

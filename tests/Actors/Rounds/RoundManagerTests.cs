@@ -259,6 +259,24 @@ public sealed class RoundManagerTests() : FederationTestKit(Hocon, virtualTime: 
     }
 
     [Fact]
+    public async Task A_client_dropped_by_message_mid_round_is_recorded_with_the_reason_and_the_round_commits_with_the_others()
+    {
+        var f = Create(3);
+        Open(f);
+        var u0 = TrainOn(f, 0);
+        var u1 = TrainOn(f, 1);
+        // What the cluster coordinator sends when the client's node becomes unreachable: the actor is still alive.
+        f.Manager.Tell(new DropClient("c2", "its node is unreachable"));
+        Submit(f, 0, u0);
+        Submit(f, 1, u1);
+
+        var done = f.Subscriber.ExpectMsg<RoundCompleted>();
+        Assert.Equal(["c2"], done.Dropped);
+        Assert.Contains(await Journal("round-manager"), e => e is ClientDropped { Round: 0, ClientId: "c2", Reason: "its node is unreachable" });
+        Assert.Equal(["c0", "c1"], Status(f).Clients);
+    }
+
+    [Fact]
     public void A_round_manager_recreated_mid_round_resumes_it_and_commits_the_same_bits_as_an_uninterrupted_run()
     {
         // Uninterrupted reference run, on its own persistence id.
