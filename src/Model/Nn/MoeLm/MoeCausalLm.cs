@@ -61,6 +61,10 @@ public sealed class MoeCausalLm : nn.Module
         }
     }
 
+    /// <summary>The parameters by Hugging Face name.</summary>
+    public IReadOnlyDictionary<string, TorchSharp.Modules.Parameter> ParametersByName() =>
+        named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
+
     /// <summary>One parameter's values by Hugging Face name, row-major float32.</summary>
     public float[] ReadWeight(string name)
     {
