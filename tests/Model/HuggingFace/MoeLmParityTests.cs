@@ -73,7 +73,7 @@ public sealed class MoeLmParityTests(ITestOutputHelper output) : IDisposable
                 maxDiff = Math.Max(maxDiff, Math.Abs(ours[i] - reference[i]));
             }
             float refLoss = doc.RootElement.GetProperty("loss").GetSingle();
-            output.WriteLine($"{name} {label}: max |logit diff| = {maxDiff:E2}, loss ours {ourLoss:F6} reference {refLoss:F6} (torch {doc.RootElement.GetProperty("torch").GetString()})");
+            ParityLog.Write(output, $"logit parity {name} {label}: max |logit diff| = {maxDiff:E2}, loss ours {ourLoss:F6} reference {refLoss:F6} (torch {doc.RootElement.GetProperty("torch").GetString()})");
             Assert.True(maxDiff <= 1e-4, $"{name} {label}: max |logit diff| {maxDiff:E3} > 1e-4");
             Assert.True(Math.Abs(ourLoss - refLoss) <= 1e-5 * Math.Max(1, refLoss), $"{name} {label}: loss {ourLoss} vs reference {refLoss}");
         }

