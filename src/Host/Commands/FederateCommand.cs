@@ -13,7 +13,7 @@ internal static class FederateCommand
         var clients = CliOptions.Path("--clients", null, "folder with one subfolder of *.jsonl per client (hfedmoe.hf.data.clients-dir)");
         var output = CliOptions.Path("--out", null, "metrics, report and final model folder (hfedmoe.hf.federate.out)");
         var rounds = CliOptions.Int("--rounds", 5, 1, "federated rounds (hfedmoe.hf.federate.rounds)");
-        var strategy = CliOptions.Choice("--strategy", "hfedmoe", ["hfedmoe", "hfedmoe-beta0", "hfedmoe-lambda1", "hfedmoe-rank-importance", "hfedmoe-fedavg-agg", "hfedmoe-unnormalised", "hfedmoe-no-trained-condition", "fedavg-full", "random-k"], "strategy (hfedmoe.hf.federate.strategy)");
+        var strategy = CliOptions.Choice("--strategy", "hfedmoe", [.. HFedMoE.Model.HuggingFace.HfFederatedRun.Strategies], "strategy (hfedmoe.hf.federate.strategy)");
         var command = new Command("federate", "federated fine-tuning of a Hugging Face MoE model over clients with different budgets; held-out perplexity per round") { config, model, clients, output, rounds, strategy };
         command.SetAction(parse =>
         {

@@ -29,6 +29,10 @@ public sealed class HfFederatedRun : IDisposable
         {
             throw new ArgumentException("a federated run needs at least one client", nameof(clients));
         }
+        if (!Strategies.Contains(strategy, StringComparer.Ordinal))
+        {
+            throw new NotSupportedException($"strategy '{strategy}' is not offered for Hugging Face models (it needs engine features the TorchSharp trainer lacks: FedAvg-Naive's failing steps, SNIP's probe, HeteroFL's widths, FLAME's k); use one of {string.Join(", ", Strategies)}");
+        }
         _layout = new HfFederatedLayout(checkpoint.Layout);
         _clients = clients;
         _padId = padId;
@@ -36,6 +40,13 @@ public sealed class HfFederatedRun : IDisposable
         _trainer = new HfLocalTrainer(_layout, padId);
         Model = _layout.FromCheckpoint(checkpoint);
     }
+
+    /// <summary>The strategies whose client plans <see cref="HfLocalTrainer"/> carries out in full.</summary>
+    public static IReadOnlyList<string> Strategies { get; } =
+    [
+        "hfedmoe", "hfedmoe-beta0", "hfedmoe-lambda1", "hfedmoe-rank-importance", "hfedmoe-fedavg-agg",
+        "hfedmoe-unnormalised", "hfedmoe-no-trained-condition", "fedavg-full", "random-k",
+    ];
 
     public GlobalModel Model { get; private set; }
 

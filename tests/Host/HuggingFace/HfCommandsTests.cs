@@ -72,6 +72,11 @@ public sealed class HfCommandsTests : IDisposable
         Assert.True(skipped.Code == 0, skipped.Err);
         Assert.Matches(@"skipped bad line .*data\.jsonl:9:", skipped.Out);
 
+        File.WriteAllText(P("naive.conf"), "hfedmoe.hf.federate.strategy = fedavg-naive\n");
+        var naive = Run("federate", "--config", P("naive.conf"), "--model", P("tiny", "model"), "--clients", P("tiny", "clients"), "--out", P("run2"), "--rounds", "1");
+        Assert.Equal(1, naive.Code);
+        Assert.Contains("strategy 'fedavg-naive' is not offered for Hugging Face models", naive.Err, StringComparison.Ordinal);
+
         TinyHfCheckpoint.Write(P("sharded"), TinyHfCheckpoint.Config(HfArchitecture.Qwen3Moe), 1, maxShardBytes: 30_000);
         File.Delete(Directory.GetFiles(P("sharded"), "model-00003-of-*.safetensors").Single());
         var missing = Run("import", P("sharded"));
