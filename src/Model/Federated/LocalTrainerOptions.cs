@@ -10,6 +10,9 @@ public sealed record LocalTrainerOptions
 {
     public AdamWOptions Adam { get; init; } = new();
 
+    /// <summary>The tensor engine that trains (see <see cref="ModelEngine"/>).</summary>
+    public ModelEngine Engine { get; init; } = ModelEngine.Former;
+
     public IReadOnlyList<string> FrozenPrefixes { get; init; } = [];
 
     /// <summary>
