@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using HFedMoE.Model.Nn;
-using HFedMoE.Model.Nn.MoeLm;
 using HFedMoE.Model.Nn.TorchMoE;
 using HFedMoE.Model.Optim;
 using HFedMoE.Model.Tensors;

@@ -13,6 +13,9 @@ public sealed record LocalTrainerOptions
     /// <summary>The tensor engine that trains (see <see cref="ModelEngine"/>).</summary>
     public ModelEngine Engine { get; init; } = ModelEngine.Former;
 
+    /// <summary>Where the TorchSharp engine creates its tensors (null: the CPU); see <c>Torch/TorchDevice</c>.</summary>
+    public TorchSharp.torch.Device? Device { get; init; }
+
     public IReadOnlyList<string> FrozenPrefixes { get; init; } = [];
 
     /// <summary>

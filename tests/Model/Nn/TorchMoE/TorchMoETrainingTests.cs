@@ -1,8 +1,8 @@
 using HFedMoE.Model.Checkpoints;
 using HFedMoE.Model.Federated;
 using HFedMoE.Model.Nn;
-using HFedMoE.Model.Nn.MoeLm;
 using HFedMoE.Model.Nn.TorchMoE;
+using HFedMoE.Model.Optim;
 
 namespace HFedMoE.Model.Tests.Nn.TorchMoE;
 
