@@ -1,6 +1,7 @@
 using System.Reflection;
 using Akka.Configuration;
 using Akka.Persistence.Sql;
+using Akka.Streams;
 
 namespace HFedMoE.Actors.Configuration;
 
@@ -8,8 +9,8 @@ namespace HFedMoE.Actors.Configuration;
 /// HFedMoE's configuration, read with Akka's own HOCON: <c>hocon/reference.conf</c> (embedded in
 /// this assembly: every <c>hfedmoe.*</c> key with its default, and the <c>akka.*</c> settings we
 /// rely on) under a user's file. <see cref="ActorSystemConfig"/> adds what an actor system needs on
-/// top: the SQLite files of an empty connection string, and Akka.Persistence.Sql's defaults (Akka's
-/// own come with <c>ActorSystem.Create</c>).
+/// top: the SQLite files of an empty connection string, and Akka.Persistence.Sql's and
+/// Akka.Streams' defaults (Akka's own come with <c>ActorSystem.Create</c>).
 /// </summary>
 public static class HfedmoeConfig
 {
@@ -71,7 +72,11 @@ public static class HfedmoeConfig
     public static Config ActorSystemConfig(Config config, string? dataDir = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return SqlPersistenceConfig.Complete(WithReference(config), dataDir).WithFallback(SqlPersistence.DefaultConfiguration);
+        // Akka.Streams' defaults too: its StreamRef serializer must be bound before the first
+        // SourceRef arrives from another node, not only once a materializer has started.
+        return SqlPersistenceConfig.Complete(WithReference(config), dataDir)
+            .WithFallback(SqlPersistence.DefaultConfiguration)
+            .WithFallback(ActorMaterializer.DefaultConfig());
     }
 
     /// <summary><paramref name="config"/> with the reference under it (once: Akka refuses a config as its own fallback).</summary>

@@ -43,12 +43,13 @@ internal static class SimulateCommand
         var attention = CliOptions.Choice("--attention", d.Attention ? "on" : "off", ["off", "on"], "self-attention sub-layer in each block");
         var heads = CliOptions.Int("--heads", d.Heads, 1, "attention heads (with --attention on)", 1024);
         var progress = CliOptions.Choice("--progress", "auto", ["auto", "bar", "plain"], "progress display (auto: a bar on a terminal, lines otherwise)");
+        var diagnose = new Option<bool>("--diagnose") { Description = "also write diagnostics-experts.csv and diagnostics-clients.csv (per round: each expert's holders, merged change and staleness; each client's loss and accuracy before and after aggregation) next to rounds.csv" };
         var fresh = new Option<bool>("--fresh") { Description = "refuse a --data-dir that already holds a run instead of resuming it (nothing is ever deleted)" };
 
         var command = new Command("simulate", "fine-tune the base model federatedly in one process (actors, SQLite journal) and report accuracy per round")
         {
             config, rounds, clients, samples, alpha, strategy, seed, localSteps, batch, lr, dataDir, basePath, pretrainSteps,
-            publicSize, layers, experts, topK, dModel, hidden, attention, heads, progress, fresh,
+            publicSize, layers, experts, topK, dModel, hidden, attention, heads, progress, fresh, diagnose,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -88,6 +89,7 @@ internal static class SimulateCommand
                 Hidden = Pick(hidden, s.Hidden),
                 Attention = Given(parse, attention) ? parse.GetValue(attention) == "on" : s.Attention,
                 Heads = Pick(heads, s.Heads),
+                Diagnose = Given(parse, diagnose) ? parse.GetValue(diagnose) : s.Diagnose,
             };
             var given = command.Options.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
             var origins = SettingOrigins.Of(configFile,

@@ -39,6 +39,7 @@ internal sealed record SimulationKey(string Key, string? Option, Func<Simulation
         new("model.hidden", "--hidden", s => Int(s.Hidden)),
         new("model.attention", "--attention", s => s.Attention ? "on" : "off"),
         new("model.heads", "--heads", s => Int(s.Heads)),
+        new("diagnose", "--diagnose", s => s.Diagnose ? "on" : "off", AffectsResults: false),
         new("strategy-options.lambda", null, s => Real(s.EffectiveKnobs.Lambda)),
         new("strategy-options.beta", null, s => Real(s.EffectiveKnobs.Beta)),
         new("strategy-options.tau", null, s => Real(s.EffectiveKnobs.Tau)),

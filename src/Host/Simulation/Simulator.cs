@@ -138,8 +138,18 @@ internal static class Simulator
                 : $"resuming the run in {dataDir}: {reports.Count} rounds done, round {open.Round} was open ({open.Accepted.Count} of {open.Participants.Count} updates accepted) and is finished from the journal");
         }
 
+        RunDiagnostics? diagnostics = null;
+        GlobalModel? current = null;
+        if (settings.Diagnose)
+        {
+            diagnostics = new RunDiagnostics(dataDir, modelConfig,
+                [.. splits.Clients.Select((p, i) => (clients[i].Profile.ClientId, clients[i].Profile.Tier ?? "", (IReadOnlyList<Sample>)p.Samples))]);
+            current = ModelAfter(reports, spool, initial);
+            diagnostics.Start(reports, current);
+        }
+
         var setup = new FederationSetup(
-            settings.Strategy, settings.StrategyOptions(), modelConfig, initial, clients, rounds,
+            settings.Strategy, settings.StrategyOptions() with { PerClientMetrics = settings.Diagnose }, modelConfig, initial, clients, rounds,
             new LocalTrainerOptions { FrozenPrefixes = settings.FrozenPrefixes });
         var timeout = rounds.Deadline * (rounds.MaxExtensions + 2);
         var system = ActorSystem.Create("simulate", systemConfig);
@@ -155,6 +165,11 @@ internal static class Simulator
                     throw new InvalidOperationException($"the federation reported round {report.Round}; round {reports.Count} was expected next");
                 }
                 reports.Add(report);
+                if (diagnostics is not null)
+                {
+                    diagnostics.Record(report, current!, model);
+                    current = model;
+                }
                 if (report.Outcome == "committed")
                 {
                     checkpoint.Write(report.Round, model, report.ModelDigest);
