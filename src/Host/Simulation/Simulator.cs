@@ -336,7 +336,7 @@ internal static class Simulator
         return shaped.Validate();
     }
 
-    private static string Pretrain(SimulationSettings settings, string path, Action<string> log, Action<PretrainProgress>? progress, CancellationToken cancellation)
+    internal static string Pretrain(SimulationSettings settings, string path, Action<string> log, Action<PretrainProgress>? progress, CancellationToken cancellation)
     {
         var pretrain = new PretrainSettings
         {
