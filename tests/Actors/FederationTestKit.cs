@@ -52,6 +52,9 @@ public abstract class FederationTestKit(string hocon = "", bool virtualTime = fa
     protected override void AfterAll()
     {
         base.AfterAll();
+        // The xunit TestKit shuts the system down only after AfterAll; actors still running (a
+        // spool write, a journal flush) would create files in the folder as it is deleted.
+        Shutdown(TimeSpan.FromSeconds(30), verifySystemShutdown: true);
         SqliteConnection.ClearAllPools();
         if (DataDir.StartsWith(Path.GetTempPath(), StringComparison.Ordinal) && Directory.Exists(DataDir))
         {

@@ -20,6 +20,10 @@ internal static class HfedmoeCli
         root.Add(SimulateCommand.Build(context));
         root.Add(ReplayCommand.Build(context));
         root.Add(ExperimentCommand.Build(context));
+        root.Add(ImportCommand.Build(context));
+        root.Add(FederateCommand.Build(context));
+        root.Add(ExportCommand.Build(context));
+        root.Add(HfTinyCommand.Build(context));
         return root;
     }
 

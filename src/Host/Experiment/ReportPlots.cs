@@ -118,7 +118,7 @@ internal static class ReportPlots
     }
 
     /// <summary>The HFedMoE ablations are the factory names that extend "hfedmoe-".</summary>
-    private static bool IsAblation(string strategy) => strategy.StartsWith(StrategyFactory.HFedMoE + "-", StringComparison.Ordinal);
+    private static bool IsAblation(string strategy) => StrategySummary.IsAblation(strategy);
 
     /// <summary>hfedmoe, fedavg-full and the most accurate budget-respecting baseline, those in the grid.</summary>
     private static IEnumerable<string> HeatmapStrategies(IReadOnlyList<StrategySummary> group)

@@ -16,8 +16,9 @@ internal sealed record StrategySummary(double Alpha, string Tiers, string Strate
         StrategyFactory.SnipTopK, StrategyFactory.HeteroFL,
     ];
 
+    /// <summary>HFedMoE with one option changed; hfedmoe-plus is a method of its own, not an ablation.</summary>
     public static bool IsAblation(string strategy) =>
-        strategy.StartsWith(StrategyFactory.HFedMoE + "-", StringComparison.Ordinal);
+        strategy.StartsWith(StrategyFactory.HFedMoE + "-", StringComparison.Ordinal) && strategy != StrategyFactory.HFedMoEPlus;
 
     public double MeanAccuracy => Statistics.Mean(Seeds.Select(s => s.LastAccuracy));
 

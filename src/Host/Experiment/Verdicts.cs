@@ -11,16 +11,34 @@ namespace HFedMoE.Host.Experiment;
 /// </summary>
 internal static class Verdicts
 {
+    /// <summary>
+    /// The criteria for hfedmoe (with its ablations), then, when the grid holds it, the same
+    /// criteria for hfedmoe-plus against the same baselines.
+    /// </summary>
     public static IReadOnlyList<string> For(IEnumerable<StrategySummary> group)
     {
         ArgumentNullException.ThrowIfNull(group);
         var rows = group.ToDictionary(r => r.Strategy, StringComparer.Ordinal);
         var lines = new List<string>();
-        if (!rows.TryGetValue(StrategyFactory.HFedMoE, out var h))
+        if (!rows.ContainsKey(StrategyFactory.HFedMoE))
         {
             lines.Add("hfedmoe is not in the grid: no verdict.");
-            return lines;
         }
+        else
+        {
+            lines.AddRange(ForCandidate(rows, StrategyFactory.HFedMoE, withAblations: true));
+        }
+        if (rows.ContainsKey(StrategyFactory.HFedMoEPlus))
+        {
+            lines.AddRange(ForCandidate(rows, StrategyFactory.HFedMoEPlus, withAblations: false).Select(l => $"{StrategyFactory.HFedMoEPlus}: {l}"));
+        }
+        return lines;
+    }
+
+    private static List<string> ForCandidate(Dictionary<string, StrategySummary> rows, string candidate, bool withAblations)
+    {
+        var lines = new List<string>();
+        var h = rows[candidate];
         rows.TryGetValue(StrategyFactory.FedAvgFull, out var full);
         var baselines = StrategySummary.BudgetRespectingBaselines.Where(rows.ContainsKey).Select(s => rows[s]).ToList();
         if (full is null)
@@ -41,7 +59,7 @@ internal static class Verdicts
                 : double.IsNaN(spread) ? "UNDETERMINED (one seed: the spread is unknown)"
                 : margin > spread ? "YES" : "NO";
             lines.Add(string.Create(CultureInfo.InvariantCulture,
-                $"Beats the best budget-respecting baseline by more than the seed spread: {verdict}. hfedmoe {DisplayFormat.PercentSpread(h.MeanAccuracy, h.SdAccuracy)} % vs {best.Strategy} {DisplayFormat.PercentSpread(best.MeanAccuracy, best.SdAccuracy)} % ({DisplayFormat.Points(margin)}, spread {DisplayFormat.Points(spread)}); rare slice {DisplayFormat.Percent(h.MeanRareAccuracy)} % vs {DisplayFormat.Percent(best.MeanRareAccuracy)} % ({DisplayFormat.Points(h.MeanRareAccuracy - best.MeanRareAccuracy)}). Budget-respecting baselines here: {string.Join(", ", baselines.Select(b => b.Strategy))}."));
+                $"Beats the best budget-respecting baseline by more than the seed spread: {verdict}. {candidate} {DisplayFormat.PercentSpread(h.MeanAccuracy, h.SdAccuracy)} % vs {best.Strategy} {DisplayFormat.PercentSpread(best.MeanAccuracy, best.SdAccuracy)} % ({DisplayFormat.Points(margin)}, spread {DisplayFormat.Points(spread)}); rare slice {DisplayFormat.Percent(h.MeanRareAccuracy)} % vs {DisplayFormat.Percent(best.MeanRareAccuracy)} % ({DisplayFormat.Points(h.MeanRareAccuracy - best.MeanRareAccuracy)}). Budget-respecting baselines here: {string.Join(", ", baselines.Select(b => b.Strategy))}."));
 
             if (full is not null)
             {
@@ -49,15 +67,15 @@ internal static class Verdicts
                 string rounds;
                 if (!h.ReachedOnEverySeed)
                 {
-                    rounds = $"NO: hfedmoe reaches the target on {h.Reached}/{h.Seeds.Count} seeds";
+                    rounds = $"NO: {candidate} reaches the target on {h.Reached}/{h.Seeds.Count} seeds";
                 }
                 else if (fastest is null || !fastest.ReachedOnEverySeed)
                 {
-                    rounds = $"YES: hfedmoe needs {DisplayFormat.RoundsToTarget(h)} rounds; no budget-respecting baseline reaches it on every seed" + (fastest is null ? "" : $" (best: {fastest.Strategy} {DisplayFormat.RoundsToTarget(fastest)})");
+                    rounds = $"YES: {candidate} needs {DisplayFormat.RoundsToTarget(h)} rounds; no budget-respecting baseline reaches it on every seed" + (fastest is null ? "" : $" (best: {fastest.Strategy} {DisplayFormat.RoundsToTarget(fastest)})");
                 }
                 else
                 {
-                    rounds = (h.RoundsToTarget < fastest.RoundsToTarget ? "YES" : "NO") + $": hfedmoe {DisplayFormat.RoundsToTarget(h)} rounds (time {DisplayFormat.TimeToTarget(h)}) vs {fastest.Strategy} {DisplayFormat.RoundsToTarget(fastest)} (time {DisplayFormat.TimeToTarget(fastest)})";
+                    rounds = (h.RoundsToTarget < fastest.RoundsToTarget ? "YES" : "NO") + $": {candidate} {DisplayFormat.RoundsToTarget(h)} rounds (time {DisplayFormat.TimeToTarget(h)}) vs {fastest.Strategy} {DisplayFormat.RoundsToTarget(fastest)} (time {DisplayFormat.TimeToTarget(fastest)})";
                 }
                 lines.Add(string.Create(CultureInfo.InvariantCulture, $"Fewer rounds to target ({SummaryTable.TargetFraction:P0} of fedavg-full's final accuracy): {rounds}."));
             }
@@ -76,7 +94,7 @@ internal static class Verdicts
                 $"Against fedavg-full: accuracy {DisplayFormat.Points(h.MeanAccuracy - full.MeanAccuracy)} ({DisplayFormat.Percent(h.MeanAccuracy)} % vs {DisplayFormat.Percent(full.MeanAccuracy)} %) at {DisplayFormat.Percent(passes)} % of its expert backward passes and {DisplayFormat.Percent(flops)} % of its FLOPs."));
         }
 
-        foreach (var ablation in rows.Values.Where(r => StrategySummary.IsAblation(r.Strategy)))
+        foreach (var ablation in rows.Values.Where(r => withAblations && StrategySummary.IsAblation(r.Strategy)))
         {
             lines.Add(Ablation(h, ablation));
         }

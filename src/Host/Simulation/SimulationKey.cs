@@ -49,6 +49,9 @@ internal sealed record SimulationKey(string Key, string? Option, Func<Simulation
         new("strategy-options.flame-exponent", null, s => Real(s.EffectiveKnobs.FlameExponent)),
         new("strategy-options.naive-failure-threshold", null, s => Real(s.EffectiveKnobs.NaiveFailureThreshold)),
         new("strategy-options.min-width-fraction", null, s => Real(s.EffectiveKnobs.MinWidthFraction)),
+        new("strategy-options.plus.selection", null, s => s.EffectiveKnobs.PlusSelection),
+        new("strategy-options.plus.untrained-weight", null, s => Real(s.EffectiveKnobs.PlusUntrainedWeight)),
+        new("strategy-options.plus.router", null, s => s.EffectiveKnobs.PlusRouter),
     ];
 
     /// <summary>The key named <paramref name="key"/> (relative to <see cref="SimulationSettings.ConfigPath"/>).</summary>

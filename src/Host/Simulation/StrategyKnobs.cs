@@ -24,6 +24,10 @@ internal sealed record StrategyKnobs
 
     public static IReadOnlyList<string> GatingNames { get; } = ["normalised", "unnormalised", "per-expert-column"];
 
+    public static IReadOnlyList<string> PlusSelectionNames { get; } = ["ib", "importance", "snip"];
+
+    public static IReadOnlyList<string> PlusRouterNames { get; } = ["fedavg", "preference", "holders"];
+
     public double Lambda { get; init; } = Defaults.Lambda;
 
     public double Beta { get; init; } = Defaults.Beta;
@@ -46,6 +50,15 @@ internal sealed record StrategyKnobs
 
     public double MinWidthFraction { get; init; } = Defaults.MinWidthFraction;
 
+    /// <summary>hfedmoe-plus: <c>ib</c>, <c>importance</c> or <c>snip</c> (<c>plus.selection</c>).</summary>
+    public string PlusSelection { get; init; } = "snip";
+
+    /// <summary>hfedmoe-plus: ρ, the weight of a client's untrained copy of an expert (<c>plus.untrained-weight</c>).</summary>
+    public double PlusUntrainedWeight { get; init; } = Defaults.Plus.UntrainedWeight;
+
+    /// <summary>hfedmoe-plus: <c>fedavg</c>, <c>preference</c> or <c>holders</c> (<c>plus.router</c>).</summary>
+    public string PlusRouter { get; init; } = "holders";
+
     /// <summary>Reads the <see cref="Section"/> object of a <c>hfedmoe.simulate</c> config (reference.conf fills what it lacks).</summary>
     public static StrategyKnobs FromConfig(Config simulate)
     {
@@ -63,6 +76,9 @@ internal sealed record StrategyKnobs
             FlameExponent = c.GetDouble("flame-exponent"),
             NaiveFailureThreshold = c.GetDouble("naive-failure-threshold"),
             MinWidthFraction = c.GetDouble("min-width-fraction"),
+            PlusSelection = c.GetString("plus.selection"),
+            PlusUntrainedWeight = c.GetDouble("plus.untrained-weight"),
+            PlusRouter = c.GetString("plus.router"),
         };
     }
 
@@ -87,6 +103,20 @@ internal sealed record StrategyKnobs
             FlameExponent = FlameExponent,
             NaiveFailureThreshold = NaiveFailureThreshold,
             MinWidthFraction = MinWidthFraction,
+            Plus = new PlusOptions(
+                PlusSelection switch
+                {
+                    "ib" => Model.Federated.PlusSelection.InformationBottleneck,
+                    "importance" => Model.Federated.PlusSelection.Importance,
+                    _ => Model.Federated.PlusSelection.Snip,
+                },
+                PlusUntrainedWeight,
+                PlusRouter switch
+                {
+                    "preference" => Model.Federated.PlusRouter.Preference,
+                    "holders" => Model.Federated.PlusRouter.Holders,
+                    _ => Model.Federated.PlusRouter.FedAvg,
+                }),
         };
     }
 
@@ -105,6 +135,9 @@ internal sealed record StrategyKnobs
         {
             Fail(origins, "min-width-fraction", "a number in (0, 1]", MinWidthFraction);
         }
+        Choice(origins, "plus.selection", PlusSelection, PlusSelectionNames);
+        Range(origins, "plus.untrained-weight", PlusUntrainedWeight, 0, 1);
+        Choice(origins, "plus.router", PlusRouter, PlusRouterNames);
     }
 
     private static void Range(SettingOrigins origins, string key, double value, double lo, double hi)

@@ -19,6 +19,17 @@ public static class ExpertSelection
     public static int[] TopByScore(IReadOnlyList<int> routed, ReadOnlySpan<double> scores, int budget) =>
         Rank(routed, scores, budget, positiveOnly: true);
 
+    /// <summary>
+    /// HFedMoE's selection from one batch's gate probabilities: ranked by I(e) (the
+    /// information-bottleneck score, <see cref="ExpertSelector.InformationBottleneck"/>) or by s(e)
+    /// alone (<see cref="ExpertSelector.Importance"/>), with the plan's λ, β and budget.
+    /// </summary>
+    public static int[] ByGateImportance(IReadOnlyList<int> routed, ReadOnlySpan<float> gateProbs, int batch, int experts, TrainPlan plan)
+    {
+        var (imp, _, ib) = InformationBottleneck.Evaluate(gateProbs, batch, experts, plan.Lambda, plan.Beta);
+        return TopByScore(routed, plan.Selector == ExpertSelector.Importance ? imp.Combined : ib, plan.ExpertBudget);
+    }
+
     /// <summary>Random-k: <paramref name="budget"/> experts drawn uniformly without replacement from U.</summary>
     public static int[] RandomK(IReadOnlyList<int> routed, int budget, DeterministicRandom random)
     {

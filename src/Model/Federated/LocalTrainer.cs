@@ -237,8 +237,7 @@ public sealed class LocalTrainer
         {
             case ExpertSelector.InformationBottleneck:
             case ExpertSelector.Importance:
-                var (imp, _, ib) = InformationBottleneck.Evaluate(gates, batch, experts, plan.Lambda, plan.Beta);
-                return ExpertSelection.TopByScore(routed, plan.Selector == ExpertSelector.Importance ? imp.Combined : ib, plan.ExpertBudget);
+                return ExpertSelection.ByGateImportance(routed, gates, batch, experts, plan);
             case ExpertSelector.RandomK:
                 return ExpertSelection.RandomK(routed, plan.ExpertBudget, random);
             case ExpertSelector.FrequencyTopK:

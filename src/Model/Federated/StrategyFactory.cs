@@ -17,13 +17,14 @@ public static class StrategyFactory
     public const string HFedMoEFedAvgAggregation = "hfedmoe-fedavg-agg";
     public const string HFedMoEUnnormalised = "hfedmoe-unnormalised";
     public const string HFedMoENoTrainedCondition = "hfedmoe-no-trained-condition";
+    public const string HFedMoEPlus = "hfedmoe-plus";
 
     /// <summary>Every valid name, in a stable order.</summary>
     public static IReadOnlyList<string> Names { get; } =
     [
         HFedMoE, FedAvgFull, FedAvgNaive, RandomK, FrequencyTopK, Flame, SnipTopK, HeteroFL,
         HFedMoEBeta0, HFedMoELambda1, HFedMoERankImportance, HFedMoEFedAvgAggregation,
-        HFedMoEUnnormalised, HFedMoENoTrainedCondition,
+        HFedMoEUnnormalised, HFedMoENoTrainedCondition, HFedMoEPlus,
     ];
 
     public static IFederatedStrategy Create(string name, StrategyOptions? options = null)
@@ -46,6 +47,7 @@ public static class StrategyFactory
             HFedMoEFedAvgAggregation => new HFedMoEStrategy(name, o with { SparsityAwareAggregation = false }),
             HFedMoEUnnormalised => new HFedMoEStrategy(name, o with { Gating = RouterMerge.Unnormalised }),
             HFedMoENoTrainedCondition => new HFedMoEStrategy(name, o with { RequireTrained = false }),
+            HFedMoEPlus => new HFedMoEPlusStrategy(o),
             _ => throw new ArgumentException($"unknown strategy '{name}'; valid names: {string.Join(", ", Names)}", nameof(name)),
         };
     }

@@ -45,6 +45,9 @@ public sealed record StrategyOptions
     /// <summary>Smallest expert width a HeteroFL client trains.</summary>
     public double MinWidthFraction { get; init; } = 1.0 / 16;
 
+    /// <summary>HFedMoE-plus's selection, damped expert merge and router merge.</summary>
+    public PlusOptions Plus { get; init; } = new();
+
     public int Seed { get; init; } = 7;
 
     /// <summary>Largest parameter magnitude an update may carry.</summary>
@@ -68,6 +71,8 @@ public sealed record StrategyOptions
         ArgumentNullException.ThrowIfNull(CostModel, nameof(CostModel));
         ArgumentNullException.ThrowIfNull(Local, nameof(Local));
         ArgumentNullException.ThrowIfNull(Tiers, nameof(Tiers));
+        ArgumentNullException.ThrowIfNull(Plus, nameof(Plus));
+        Plus.Validate();
         if (ModelTopK < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(ModelTopK), ModelTopK, "model top-k must be ≥ 1");

@@ -62,10 +62,27 @@ public sealed class SimulationSettingsTests
         Assert.Equal(settings.Seed, options.Seed);
     }
 
+    [Fact]
+    public void Plus_options_from_the_config_reach_the_strategy_and_the_resume_check()
+    {
+        var settings = SimulationSettings.FromConfig(ConfigurationFactory.ParseString("""
+            hfedmoe.simulate.strategy-options.plus { selection = ib, untrained-weight = 0.25, router = holders }
+            """)).Validate();
+
+        Assert.Equal(new PlusOptions(PlusSelection.InformationBottleneck, 0.25, PlusRouter.Holders), settings.StrategyOptions().Plus);
+        Assert.Equal(new PlusOptions(), SimulationSettings.FromConfig(ConfigurationFactory.ParseString("")).Validate().StrategyOptions().Plus);
+        var key = SimulationKey.Named("strategy-options.plus.untrained-weight");
+        Assert.True(key.AffectsResults);
+        Assert.Equal("0.25", key.Text(settings));
+    }
+
     [Theory]
     [InlineData("gating = columns", "hfedmoe.simulate.strategy-options.gating must be one of normalised, unnormalised, per-expert-column; got 'columns'")]
     [InlineData("lambda = 1.5", "hfedmoe.simulate.strategy-options.lambda expects a number in [0, 1]; got '1.5'")]
     [InlineData("rank-by = kl", "hfedmoe.simulate.strategy-options.rank-by must be one of ib, importance; got 'kl'")]
+    [InlineData("plus.selection = gradient", "hfedmoe.simulate.strategy-options.plus.selection must be one of ib, importance, snip; got 'gradient'")]
+    [InlineData("plus.untrained-weight = 2", "hfedmoe.simulate.strategy-options.plus.untrained-weight expects a number in [0, 1]; got '2'")]
+    [InlineData("plus.router = columns", "hfedmoe.simulate.strategy-options.plus.router must be one of fedavg, preference, holders; got 'columns'")]
     public void A_bad_strategy_option_is_named_by_its_key(string hocon, string expected)
     {
         var settings = SimulationSettings.FromConfig(ConfigurationFactory.ParseString($"hfedmoe.simulate.strategy-options {{ {hocon} }}"));

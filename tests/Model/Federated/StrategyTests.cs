@@ -163,6 +163,53 @@ public sealed class StrategyTests
     }
 
     [Fact]
+    public void Plus_damps_each_expert_by_the_clients_that_did_not_train_it()
+    {
+        var plus = Options with { Plus = new PlusOptions(PlusSelection.Snip, 0.5, PlusRouter.FedAvg) };
+        var r = Round("hfedmoe-plus", 1f, 5f, trainedA: [0, 1], trainedB: [1], plus);
+        // e0: only a trained it; b's copy (the previous 10) counts with 0.5·300.
+        Assert.Equal((100 * 1f + 150 * 10f) / 250, Expert(r, 0, 0), 5);
+        Assert.Equal((100 * 1f + 300 * 5f) / 400, Expert(r, 0, 1), 5); // both trained: FedAvg over holders
+        Assert.Equal(10f, Expert(r, 1, 1));                            // nobody trained it: unchanged
+        Assert.Equal(4f, FederatedFixture.At(r.Model, "layers.0.moe.router")); // FedAvg router
+
+        // ρ = 0 is holders-only (snip-topk's merge), ρ = 1 is FedAvg over every client.
+        var holders = Round("hfedmoe-plus", 1f, 5f, [0, 1], [1], Options with { Plus = new PlusOptions(UntrainedWeight: 0, Router: PlusRouter.FedAvg) });
+        var snip = Round("snip-topk", 1f, 5f, [0, 1], [1]);
+        Assert.Equal(snip.Model.Values.ToArray(), holders.Model.Values.ToArray());
+        var fedavg = Round("hfedmoe-plus", 1f, 5f, [0], [1], Options with { Plus = new PlusOptions(UntrainedWeight: 1, Router: PlusRouter.FedAvg) });
+        var agg = Round("hfedmoe-fedavg-agg", 1f, 5f, [0], [1]);
+        Assert.Equal(agg.Model.Values.ToArray(), fedavg.Model.Values.ToArray());
+    }
+
+    [Fact]
+    public void Plus_router_merges_by_fedavg_preference_or_holders()
+    {
+        var pref = Round("hfedmoe-plus", 1f, 5f, [0], [1], Options with { Plus = new PlusOptions(Router: PlusRouter.Preference) });
+        var hfedmoe = Round("hfedmoe", 1f, 5f, [0], [1]);
+        Assert.Equal(FederatedFixture.At(hfedmoe.Model, "layers.0.moe.router"), FederatedFixture.At(pref.Model, "layers.0.moe.router"));
+
+        var col = Round("hfedmoe-plus", 1f, 5f, [0, 2], [1], Options with { Plus = new PlusOptions(Router: PlusRouter.Holders) });
+        var router = col.Model.ValuesOf("layers.0.moe.router").ToArray();
+        Assert.Equal((1f, 5f), (router[0], router[1])); // each column over the clients that trained that expert
+        Assert.Equal(1f, col.Model.ValuesOf("layers.1.moe.router").ToArray()[0]); // e2: a trained it (b used it but did not)
+    }
+
+    [Fact]
+    public void Plus_selection_and_bad_options()
+    {
+        var model = Model();
+        ExpertSelector SelectorOf(PlusSelection selection) => StrategyFactory.Create("hfedmoe-plus", Options with { Plus = new PlusOptions(selection) })
+            .ConfigureTrain(0, model, Clients).Single(p => p.ClientId == "a").Selector;
+        Assert.Equal(ExpertSelector.SnipTopK, SelectorOf(PlusSelection.Snip));
+        Assert.Equal(ExpertSelector.InformationBottleneck, SelectorOf(PlusSelection.InformationBottleneck));
+        Assert.Equal(ExpertSelector.Importance, SelectorOf(PlusSelection.Importance));
+        Assert.Equal(1, StrategyFactory.Create("hfedmoe-plus", Options).ConfigureTrain(0, model, Clients).Single(p => p.ClientId == "a").ExpertBudget);
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => StrategyFactory.Create("hfedmoe-plus", Options with { Plus = new PlusOptions(UntrainedWeight: 1.5) }));
+        Assert.Contains("untrained weight", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Naive_clients_over_the_failed_step_threshold_lose_their_update()
     {
         var r = Round("fedavg-naive", 1f, 5f, [0, 1, 2, 3], [0, 1, 2, 3], editB: u => u with { FailedSteps = 6, LocalSteps = 10 });
