@@ -33,10 +33,15 @@ public sealed record CoordinatorSetup(
 /// sampling depends on who is registered, so this keeps a run comparable with the same run in
 /// one process. Each membership and round event is reported as one line.
 /// </summary>
-public sealed class RoundCoordinator : ReceiveActor
+public sealed class RoundCoordinator : ReceiveActor, IWithTimers
 {
+    /// <summary>How often client members that have not registered are asked again (an IdentifyClient or its answer can be lost).</summary>
+    public static readonly TimeSpan IdentifyInterval = TimeSpan.FromSeconds(3);
+
     private readonly CoordinatorSetup _setup;
     private readonly Action<string> _report;
+    private readonly Action<string> _completed;
+    private readonly Dictionary<Address, Member> _clientMembers = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<Address, string> _clientAt = [];
     private readonly HashSet<int> _finished = [];
@@ -47,7 +52,9 @@ public sealed class RoundCoordinator : ReceiveActor
     private int _nextRound;
     private string _lastDigest = "";
 
-    public RoundCoordinator(CoordinatorSetup setup, Action<string> report)
+    /// <param name="report">One line per membership change of a client and per round.</param>
+    /// <param name="completed">Called once with the final model's digest when <see cref="CoordinatorSetup.TargetRounds"/> rounds are done (null: nothing).</param>
+    public RoundCoordinator(CoordinatorSetup setup, Action<string> report, Action<string>? completed = null)
     {
         ArgumentNullException.ThrowIfNull(setup);
         ArgumentNullException.ThrowIfNull(report);
@@ -57,9 +64,18 @@ public sealed class RoundCoordinator : ReceiveActor
         }
         _setup = setup;
         _report = report;
+        _completed = completed ?? (_ => { });
 
         Receive<MemberUp>(m => Identify(m.Member));
+        Receive<MemberWeaklyUp>(m => Identify(m.Member));
         Receive<ReachableMember>(m => Identify(m.Member));
+        Receive<IdentifyPending>(_ =>
+        {
+            foreach (var member in _clientMembers.Values.Where(m => !_clientAt.ContainsKey(m.Address)).ToList())
+            {
+                Identify(member);
+            }
+        });
         Receive<UnreachableMember>(m => Lose(m.Member, "is unreachable"));
         Receive<MemberLeft>(m => Lose(m.Member, "is leaving the cluster"));
         Receive<MemberExited>(m => Lose(m.Member, "left the cluster"));
@@ -106,8 +122,10 @@ public sealed class RoundCoordinator : ReceiveActor
         });
     }
 
-    public static Props Props(CoordinatorSetup setup, Action<string> report) =>
-        ActorFactory<RoundCoordinator>.Props(() => new RoundCoordinator(setup, report));
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(CoordinatorSetup setup, Action<string> report, Action<string>? completed = null) =>
+        ActorFactory<RoundCoordinator>.Props(() => new RoundCoordinator(setup, report, completed));
 
     protected override void PreStart()
     {
@@ -117,6 +135,7 @@ public sealed class RoundCoordinator : ReceiveActor
         // Answered once the manager has recovered: which round is next (or still open).
         _manager.Tell(GetRoundStatus.Instance);
         Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, SubscriptionInitialStateMode.InitialStateAsEvents, typeof(IMemberEvent), typeof(IReachabilityEvent));
+        Timers.StartPeriodicTimer("identify", IdentifyPending.Instance, IdentifyInterval);
         _report($"round coordinator started on {Akka.Cluster.Cluster.Get(Context.System).SelfAddress}");
     }
 
@@ -124,8 +143,9 @@ public sealed class RoundCoordinator : ReceiveActor
 
     private void Identify(Member member)
     {
-        if (member.HasRole(ClusterRoles.Client) && member.Status == MemberStatus.Up)
+        if (member.HasRole(ClusterRoles.Client) && member.Status is MemberStatus.Up or MemberStatus.WeaklyUp)
         {
+            _clientMembers[member.Address] = member;
             Context.ActorSelection(new RootActorPath(member.Address) / "user" / ClusterRoles.GatewayName).Tell(new IdentifyClient(), Self);
         }
     }
@@ -137,6 +157,13 @@ public sealed class RoundCoordinator : ReceiveActor
         if (!r.Client.Path.Address.Equals(from))
         {
             _log.Warning($"refused the registration of '{r.Profile.ClientId}' from {from}: its actor lives at {r.Client.Path.Address}");
+            return;
+        }
+        if (Refusal(r.Profile) is { } why)
+        {
+            // Bad input from a node must not reach the round manager (an unknown tier would fail its next round).
+            _log.Warning($"refused the registration of '{r.Profile.ClientId}' from {from}: {why}");
+            _report($"client {r.Profile.ClientId} from {from} refused: {why}");
             return;
         }
         if (_clientAt.FirstOrDefault(c => c.Value == r.Profile.ClientId && !c.Key.Equals(from)) is { Key: { } other })
@@ -153,8 +180,34 @@ public sealed class RoundCoordinator : ReceiveActor
         MaybeStart();
     }
 
+    private string? Refusal(ClientProfile profile)
+    {
+        if (string.IsNullOrEmpty(profile.ClientId))
+        {
+            return "an empty client id";
+        }
+        if (profile.SampleCount < 1)
+        {
+            return $"{profile.SampleCount} samples";
+        }
+        if (profile.ComputeCap is not null && profile.Tier is not null)
+        {
+            return "both a compute cap and a budget tier";
+        }
+        if (profile.ComputeCap is { } cap && !(cap > 0 && double.IsFinite(cap)))
+        {
+            return $"compute cap {cap}";
+        }
+        if (profile.ComputeCap is null && !_setup.Options.Tiers.Any(t => t.Name == profile.Tier))
+        {
+            return $"budget tier '{profile.Tier}' is not one of the run's ({string.Join(", ", _setup.Options.Tiers.Select(t => t.Name))})";
+        }
+        return null;
+    }
+
     private void Lose(Member member, string what)
     {
+        _clientMembers.Remove(member.Address);
         if (_clientAt.Remove(member.Address, out var id))
         {
             _report($"client {id} dropped: its node {member.Address} {what}");
@@ -194,7 +247,8 @@ public sealed class RoundCoordinator : ReceiveActor
             if (!_completeReported)
             {
                 _completeReported = true;
-                _report($"run complete: {_nextRound} rounds; final model {(_lastDigest.Length > 0 ? _lastDigest : "(none committed here)")}");
+                _report($"run complete: {_nextRound} rounds; final model {(_lastDigest.Length > 0 ? _lastDigest : "(none committed)")}");
+                _completed(_lastDigest);
             }
             return;
         }
@@ -203,5 +257,10 @@ public sealed class RoundCoordinator : ReceiveActor
             _roundRunning = true;
             _manager.Tell(StartRound.Instance);
         }
+    }
+
+    private sealed record IdentifyPending : INoSerializationVerificationNeeded
+    {
+        public static IdentifyPending Instance { get; } = new();
     }
 }

@@ -315,7 +315,7 @@ internal static class Simulator
     }
 
     /// <summary>The checkpoint's model shape (from the <c>model_config</c> metadata hfedmoe pretrain writes), when it has one.</summary>
-    private static SimulationSettings WithCheckpointShape(SimulationSettings settings, string path, Action<string> log)
+    internal static SimulationSettings WithCheckpointShape(SimulationSettings settings, string path, Action<string> log)
     {
         if (!SafeTensorsReader.Read(path).Metadata.TryGetValue("model_config", out string? json))
         {
