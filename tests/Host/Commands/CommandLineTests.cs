@@ -26,8 +26,8 @@ public sealed class CommandLineTests
     [InlineData(new[] { "pretrain", "--objective", "mlm" }, "hfedmoe pretrain: --objective must be one of cooccurrence, masked; got 'mlm'")]
     [InlineData(new[] { "pretrain", "--lr", "-1" }, "hfedmoe pretrain: --lr expects a number > 0 and <= 1; got '-1'")]
     [InlineData(new[] { "pretrain", "--progress", "fancy" }, "hfedmoe pretrain: --progress must be one of auto, bar, plain; got 'fancy'")]
-    [InlineData(new[] { "pretrian" }, "hfedmoe: unknown command 'pretrian'; valid commands: pretrain, simulate, replay, experiment, import, federate, export, hf-tiny")]
-    [InlineData(new string[0], "hfedmoe: no command given; valid commands: pretrain, simulate, replay, experiment, import, federate, export, hf-tiny")]
+    [InlineData(new[] { "pretrian" }, "hfedmoe: unknown command 'pretrian'; valid commands: pretrain, simulate, replay, experiment, import, federate, export, hf-tiny, certs, tls-check")]
+    [InlineData(new string[0], "hfedmoe: no command given; valid commands: pretrain, simulate, replay, experiment, import, federate, export, hf-tiny, certs, tls-check")]
     [InlineData(new[] { "pretrain", "--top-k", "5", "--experts", "4" }, "hfedmoe pretrain: ModelConfig.TopK is 5; expected 1..Experts (4)")]
     public void BadCommandLines_GetOneLineNamingTheProblem_AndExitCode2(string[] args, string expected)
     {
