@@ -26,6 +26,8 @@ internal static class HfedmoeCli
         root.Add(FederateCommand.Build(context));
         root.Add(ExportCommand.Build(context));
         root.Add(HfTinyCommand.Build(context));
+        root.Add(CertsCommand.Build(context));
+        root.Add(TlsCheckCommand.Build(context));
         return root;
     }
 
