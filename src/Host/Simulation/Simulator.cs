@@ -345,7 +345,7 @@ internal static class Simulator
         return options with { Device = device.Device };
     }
 
-    private static SimulationSettings WithCheckpointShape(SimulationSettings settings, string path, Action<string> log)
+    internal static SimulationSettings WithCheckpointShape(SimulationSettings settings, string path, Action<string> log)
     {
         if (!SafeTensorsReader.Read(path).Metadata.TryGetValue("model_config", out string? json))
         {
@@ -366,7 +366,7 @@ internal static class Simulator
         return shaped.Validate();
     }
 
-    private static string Pretrain(SimulationSettings settings, string path, Action<string> log, Action<PretrainProgress>? progress, CancellationToken cancellation)
+    internal static string Pretrain(SimulationSettings settings, string path, Action<string> log, Action<PretrainProgress>? progress, CancellationToken cancellation)
     {
         var pretrain = new PretrainSettings
         {
