@@ -24,7 +24,7 @@ internal sealed class TorchTrainStepBenchmark : IBenchmarkSuite
 
     public string Name => "torch-trainstep";
 
-    public string Description => "training step on TorchSharp vs our former engine (reference and tiny) vs PyTorch, ratios; backward at 1/2/4/8 trained experts; --quick, --threads N, --large";
+    public string Description => "training step on TorchSharp vs our former engine (reference and tiny) vs PyTorch, ratios; backward at 1/2/4/8 trained experts; --quick, --threads N, --large, --no-pytorch";
 
     public int Run(string[] args)
     {
@@ -110,7 +110,7 @@ internal sealed class TorchTrainStepBenchmark : IBenchmarkSuite
             subjects.Add(() => torchModel.Backward(t));
             subjects.Add(() => engine.Backward(e));
         }
-        var byTrained = InterleavedTimer.MedianSecondsPerCall(subjects, rounds, secondsPerSample: 0.2);
+        var (byTrained, byTrainedCpu) = InterleavedTimer.MedianWallAndCpuSecondsPerCall(subjects, rounds, secondsPerSample: 0.2);
 
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(inv, $"torch-trainstep: vocab {config.Vocab}, seq {seqLen}, d {config.DModel}, {config.Heads} heads, {config.Layers} layers, {config.Experts} experts top-{config.TopK}, hidden {config.ExpertHidden}, batch {Batch}, {config.Classes} classes, AdamW; {threads} threads (libtorch {device.Threads}) on {Environment.ProcessorCount} cores; {rounds} interleaved rounds, medians."));
@@ -124,8 +124,10 @@ internal sealed class TorchTrainStepBenchmark : IBenchmarkSuite
         for (int i = 0; i < trainedCounts.Length; i++)
         {
             double t = byTrained[2 * i] * 1e3, e = byTrained[2 * i + 1] * 1e3;
+            double tc = byTrainedCpu[2 * i] * 1e3, ec = byTrainedCpu[2 * i + 1] * 1e3;
             Console.WriteLine(string.Create(inv,
-                $"  k={trainedCounts[i]}  engine {e,8:F2} ms ({e / (byTrained[^1] * 1e3):F2} of k=8)   TorchSharp {t,8:F2} ms ({t / (byTrained[^2] * 1e3):F2} of k=8)   TorchSharp/engine {t / e:F2}"));
+                $"  k={trainedCounts[i]}  engine {e,8:F2} ms ({e / (byTrained[^1] * 1e3):F2} of k=8)   TorchSharp {t,8:F2} ms ({t / (byTrained[^2] * 1e3):F2} of k=8)   TorchSharp/engine {t / e:F2}" +
+                $"   | process CPU: engine {ec,8:F2} ms ({ec / (byTrainedCpu[^1] * 1e3):F2})   TorchSharp {tc,8:F2} ms ({tc / (byTrainedCpu[^2] * 1e3):F2})"));
         }
 
         if (!large)
@@ -137,6 +139,10 @@ internal sealed class TorchTrainStepBenchmark : IBenchmarkSuite
         if (large)
         {
             Console.WriteLine("PyTorch: bench/pytorch/train_step.py has the reference shape only; not run with --large");
+            return 0;
+        }
+        if (args.Contains("--no-pytorch"))
+        {
             return 0;
         }
         var python = PyTorchTrainStep.Run(threads, quick ? 3 : 8);
