@@ -128,7 +128,7 @@ public sealed class RoundProtocolSerializer : SerializerWithStringManifest
         _ => throw new ArgumentException($"RoundProtocolSerializer does not write {obj?.GetType().FullName ?? "null"}", nameof(obj)),
     };
 
-    private static WireClientProfile Encode(ClientProfile p)
+    internal static WireClientProfile Encode(ClientProfile p)
     {
         var w = new WireClientProfile { ClientId = p.ClientId, SampleCount = p.SampleCount };
         if (p.ComputeCap is { } cap)
@@ -142,7 +142,7 @@ public sealed class RoundProtocolSerializer : SerializerWithStringManifest
         return w;
     }
 
-    private static ClientProfile Decode(WireClientProfile w) =>
+    internal static ClientProfile Decode(WireClientProfile w) =>
         new(w.ClientId, w.SampleCount, w.HasComputeCap ? w.ComputeCap : null, w.HasTier ? w.Tier : null);
 
     private RegisterClient Decode(WireRegisterClient w) =>

@@ -18,12 +18,16 @@ internal static class HfedmoeCli
         var root = new RootCommand("hfedmoe: federated fine-tuning of mixture-of-experts models under heterogeneous compute budgets");
         root.Add(PretrainCommand.Build(context));
         root.Add(SimulateCommand.Build(context));
+        root.Add(SeedCommand.Build(context));
+        root.Add(ClientCommand.Build(context));
         root.Add(ReplayCommand.Build(context));
         root.Add(ExperimentCommand.Build(context));
         root.Add(ImportCommand.Build(context));
         root.Add(FederateCommand.Build(context));
         root.Add(ExportCommand.Build(context));
         root.Add(HfTinyCommand.Build(context));
+        root.Add(CertsCommand.Build(context));
+        root.Add(TlsCheckCommand.Build(context));
         return root;
     }
 

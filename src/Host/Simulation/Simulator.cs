@@ -8,6 +8,7 @@ using HFedMoE.Host.Pretraining;
 using HFedMoE.Model.Checkpoints;
 using HFedMoE.Model.Data;
 using HFedMoE.Model.Federated;
+using HFedMoE.Model.Torch;
 using HFedMoE.Model.Nn;
 using Akka.Actor;
 using Akka.Configuration;
@@ -150,7 +151,7 @@ internal static class Simulator
 
         var setup = new FederationSetup(
             settings.Strategy, settings.StrategyOptions() with { PerClientMetrics = settings.Diagnose }, modelConfig, initial, clients, rounds,
-            new LocalTrainerOptions { FrozenPrefixes = settings.FrozenPrefixes });
+            TrainerOptions(settings, config, log));
         var timeout = rounds.Deadline * (rounds.MaxExtensions + 2);
         var system = ActorSystem.Create("simulate", systemConfig);
         try
@@ -330,7 +331,21 @@ internal static class Simulator
     }
 
     /// <summary>The checkpoint's model shape (from the <c>model_config</c> metadata hfedmoe pretrain writes), when it has one.</summary>
-    private static SimulationSettings WithCheckpointShape(SimulationSettings settings, string path, Action<string> log)
+    // The engine and, for libtorch, the device and threads from hfedmoe.model (opened once: libtorch's threads are process-wide).
+    private static LocalTrainerOptions TrainerOptions(SimulationSettings settings, Config config, Action<string> log)
+    {
+        var engine = TorchConfig.EngineFromConfig(config);
+        var options = new LocalTrainerOptions { FrozenPrefixes = settings.FrozenPrefixes, Engine = engine };
+        if (engine != ModelEngine.Torch)
+        {
+            return options;
+        }
+        var device = TorchDevice.Open(TorchConfig.FromConfig(config));
+        log($"training on TorchSharp: {device}");
+        return options with { Device = device.Device };
+    }
+
+    internal static SimulationSettings WithCheckpointShape(SimulationSettings settings, string path, Action<string> log)
     {
         if (!SafeTensorsReader.Read(path).Metadata.TryGetValue("model_config", out string? json))
         {
@@ -351,7 +366,7 @@ internal static class Simulator
         return shaped.Validate();
     }
 
-    private static string Pretrain(SimulationSettings settings, string path, Action<string> log, Action<PretrainProgress>? progress, CancellationToken cancellation)
+    internal static string Pretrain(SimulationSettings settings, string path, Action<string> log, Action<PretrainProgress>? progress, CancellationToken cancellation)
     {
         var pretrain = new PretrainSettings
         {

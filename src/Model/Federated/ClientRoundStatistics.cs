@@ -23,6 +23,9 @@ internal sealed class ClientRoundStatistics
         _trainers = new int[expertCount];
     }
 
+    /// <summary>Per global expert id: accepted updates that trained it so far.</summary>
+    public IReadOnlyList<int> Trainers => _trainers;
+
     /// <summary>Null if the reply's measurements are usable, else what is wrong with them.</summary>
     public static string? Problem(SparseUpdate update)
     {

@@ -11,10 +11,20 @@ namespace HFedMoE.Model.Federated;
 /// </summary>
 public sealed class HFedMoEPlusStrategy(string name, StrategyOptions options) : ExpertBudgetStrategy(name, options)
 {
+    // Null when the options ask for no server step: then nothing is kept between rounds.
+    private readonly ServerExpertStep? _step = options.Plus.HasServerStep
+        ? new ServerExpertStep(options.Plus.ServerMomentum, options.Plus.ServerLearningRate, options.Plus.HolderLrExponent)
+        : null;
+
     public HFedMoEPlusStrategy(StrategyOptions options)
         : this(StrategyFactory.HFedMoEPlus, options)
     {
     }
+
+    public override bool HasServerStep => _step is not null;
+
+    protected internal override GlobalModel AfterMerge(GlobalModel previous, GlobalModel merged, IReadOnlyList<int> holders, int accepted) =>
+        _step is null ? merged : _step.Apply(previous, merged, holders, accepted);
 
     protected internal override RouterMerge RouterMerge =>
         Options.Plus.Router == PlusRouter.Holders ? RouterMerge.PerExpertColumn : RouterMerge.Normalised;

@@ -11,11 +11,12 @@ namespace HFedMoE.Model.Optim;
 /// others (frozen experts) keep their weights and their moments bit for bit, even when an earlier
 /// step moved them. A stock optimiser would keep moving them: TorchSharp's <c>zero_grad</c> zeroes
 /// a gradient instead of dropping it, and AdamW moves a parameter with a zero gradient on its
-/// momentum. The update is PyTorch's <c>torch.optim.AdamW</c> step, operation for operation
+/// momentum. The update is TorchSharp's <c>optim.AdamW</c> step, operation for operation
 /// (θ ← θ·(1 − lr·wd); m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g²;
-/// θ ← θ − lr/bc1 · m / (√v/√bc2 + ε)), with bias correction by each parameter's own step count,
-/// so with every parameter given at every step it equals TorchSharp's <c>optim.AdamW</c> bit for
-/// bit (tested). Weight decay applies to matrices (rank ≥ 2) only, as in the engine's
+/// θ ← θ − lr/bc1 · m / (√v/√bc2 + ε), PyTorch's formula), with bias correction by each
+/// parameter's own step count, so with every parameter given at every step it equals
+/// TorchSharp's <c>optim.AdamW</c> bit for bit (tested); PyTorch 2 computes m with <c>lerp_</c>,
+/// which can differ from it in the last bit. Weight decay applies to matrices (rank ≥ 2) only, as in the engine's
 /// <see cref="ParameterGroups"/>. <see cref="SaveState"/> / <see cref="LoadState"/> carry the
 /// moments and step counts across a restart exactly; <see cref="Reset"/> starts a round fresh.
 /// </summary>

@@ -104,4 +104,27 @@ public sealed class DiagnoseTests : IDisposable
         // Per-client metrics are in rounds.csv too, and only with --diagnose.
         Assert.Contains("client.client-0.loss", File.ReadAllLines(Path.Combine(dir, "rounds.csv"))[0], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Plus_with_server_momentum_runs_through_the_actors_leaves_untrained_experts_still_and_refuses_a_one_round_rebuild()
+    {
+        string dir = Path.Combine(_root, "momentum");
+        string conf = Path.Combine(_root, "momentum.conf");
+        Directory.CreateDirectory(_root);
+        File.WriteAllText(conf, "hfedmoe.simulate.strategy-options.plus { server-momentum = 0.5, untrained-weight = 0.25 }\n");
+        var (code, _, error) = TinySimulation.Run(["simulate", .. TinySimulation.TinyArgs, "--strategy", "hfedmoe-plus", "--config", conf, "--diagnose", "--data-dir", dir]);
+        Assert.True(code == 0, error);
+
+        var experts = File.ReadAllLines(Path.Combine(dir, RunDiagnostics.ExpertsFile));
+        var eh = experts[0].Split(',');
+        var rows = experts.Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(16, rows.Count);
+        // ρ = 0.25 alone would move an untrained expert by float rounding at most; the step leaves it exactly.
+        Assert.All(rows.Where(r => Cell(r, eh, "holders") == 0), r => Assert.Equal(0, Cell(r, eh, "delta_norm")));
+        Assert.Contains(rows, r => Cell(r, eh, "holders") > 0 && Cell(r, eh, "delta_norm") > 0);
+
+        var (rebuild, _, why) = TinySimulation.Run("replay", "rebuild", "--round", "1", "--data-dir", dir);
+        Assert.NotEqual(0, rebuild);
+        Assert.Contains("server step", why, StringComparison.Ordinal);
+    }
 }
