@@ -32,7 +32,8 @@ internal static class ClientNode
         var partition = BenchmarkSplits.Generate(settings.Corpus, settings.Partition, (ulong)settings.Seed).Clients[node.Shard];
         var data = new Dataset(partition.Samples);
         var profile = new ClientProfile(node.ClientId, data.Count, null, SimulationSettings.TierName(node.Budget));
-        var trainers = TrainerPool.For(settings.Model, new LocalTrainerOptions { FrozenPrefixes = settings.FrozenPrefixes }, size: 1);
+        // The same engine, device and threads as simulate (hfedmoe.model), so the cluster ends on simulate's model.
+        var trainers = TrainerPool.For(settings.Model, Simulator.TrainerOptions(settings, loaded, print.WriteLine), size: 1);
 
         var config = HfedmoeConfig.WithReference(ClusterNodeConfig.Build(loaded, ClusterNodeConfig.ClientRole, host, port, seeds));
         using var system = ActorSystem.Create(ClusterRoles.SystemName, config);

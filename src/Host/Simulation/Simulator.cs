@@ -333,7 +333,7 @@ internal static class Simulator
     }
 
     // The engine and, for libtorch, the device and threads from hfedmoe.model (opened once: libtorch's threads are process-wide).
-    private static LocalTrainerOptions TrainerOptions(SimulationSettings settings, Config config, Action<string> log)
+    internal static LocalTrainerOptions TrainerOptions(SimulationSettings settings, Config config, Action<string> log)
     {
         var engine = TorchConfig.EngineFromConfig(config);
         var options = new LocalTrainerOptions { FrozenPrefixes = settings.FrozenPrefixes, Engine = engine };
