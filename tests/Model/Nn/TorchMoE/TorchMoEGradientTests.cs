@@ -3,13 +3,19 @@ using HFedMoE.Model.Nn.TorchMoE;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
+using HFedMoE.Model.Tests.Torch;
+
 namespace HFedMoE.Model.Tests.Nn.TorchMoE;
 
 /// <summary>
 /// Autograd's gradients of the TorchSharp model against central finite differences, in double
 /// precision (ε = 1e-6, |Δ| ≤ 1e-7 + 1e-5 · max(|analytic|, |numeric|)), on the small
 /// configuration with attention and padding. Every parameter tensor is probed at up to 4 entries.
+/// Finite differences compare the losses of separate passes, so these run with the tests that
+/// hold libtorch's thread count fixed (one failure was seen once in a full loaded run and not
+/// reproduced, alone or in the suite; this rules out a thread-count change between passes).
 /// </summary>
+[Collection(LibTorchThreadsCollection.Name)]
 public sealed class TorchMoEGradientTests(ITestOutputHelper output)
 {
     private const double Eps = 1e-6;
