@@ -48,6 +48,7 @@ public sealed class RoundCoordinator : ReceiveActor, IWithTimers
     private IActorRef _manager = null!;
     private bool _statusKnown;
     private bool _roundRunning;
+    private bool _checking;
     private bool _completeReported;
     private int _nextRound;
     private string _lastDigest = "";
@@ -75,6 +76,7 @@ public sealed class RoundCoordinator : ReceiveActor, IWithTimers
             {
                 Identify(member);
             }
+            MaybeStart();
         });
         Receive<UnreachableMember>(m => Lose(m.Member, "is unreachable"));
         Receive<MemberLeft>(m => Lose(m.Member, "is leaving the cluster"));
@@ -85,9 +87,10 @@ public sealed class RoundCoordinator : ReceiveActor, IWithTimers
         Receive<RoundStatus>(s =>
         {
             _statusKnown = true;
+            _checking = false;
             _nextRound = s.NextRound;
             _roundRunning = s.OpenRound is not null;
-            MaybeStart();
+            StartIfReady(s);
         });
         Receive<RoundOpened>(o =>
         {
@@ -236,27 +239,58 @@ public sealed class RoundCoordinator : ReceiveActor, IWithTimers
         MaybeStart();
     }
 
+    /// <summary>Asks the round manager which clients it can reach, once enough are registered here (the answer decides, <see cref="StartIfReady"/>).</summary>
     private void MaybeStart()
     {
-        if (!_statusKnown || _roundRunning)
+        if (!_statusKnown || _roundRunning || _checking)
         {
             return;
         }
-        if (_nextRound >= _setup.TargetRounds)
+        if (ReportIfComplete())
         {
-            if (!_completeReported)
-            {
-                _completeReported = true;
-                _report($"run complete: {_nextRound} rounds; final model {(_lastDigest.Length > 0 ? _lastDigest : "(none committed)")}");
-                _completed(_lastDigest);
-            }
             return;
         }
         if (_clientAt.Count >= _setup.MinClients)
         {
+            _checking = true;
+            _manager.Tell(GetRoundStatus.Instance);
+        }
+    }
+
+    /// <summary>
+    /// Starts the next round when at least <see cref="CoordinatorSetup.MinClients"/> clients are
+    /// both registered here (their nodes are members) and live in the manager (a client whose
+    /// actor the manager saw stop is gone there before its node is unreachable here): the round
+    /// samples the manager's clients, so a round started on this node's count alone could run
+    /// without a client that is about to come back.
+    /// </summary>
+    private void StartIfReady(RoundStatus status)
+    {
+        if (_roundRunning || ReportIfComplete())
+        {
+            return;
+        }
+        var live = (status.Clients ?? []).ToHashSet(StringComparer.Ordinal);
+        if (_clientAt.Values.Count(live.Contains) >= _setup.MinClients)
+        {
             _roundRunning = true;
             _manager.Tell(StartRound.Instance);
         }
+    }
+
+    private bool ReportIfComplete()
+    {
+        if (_nextRound < _setup.TargetRounds)
+        {
+            return false;
+        }
+        if (!_completeReported)
+        {
+            _completeReported = true;
+            _report($"run complete: {_nextRound} rounds; final model {(_lastDigest.Length > 0 ? _lastDigest : "(none committed)")}");
+            _completed(_lastDigest);
+        }
+        return true;
     }
 
     private sealed record IdentifyPending : INoSerializationVerificationNeeded
