@@ -14,7 +14,8 @@ namespace HFedMoE.Bench.Model;
 /// (<see cref="MoETransformer"/> + <see cref="AdamW"/>), interleaved in one process on the same
 /// threads, then PyTorch (<c>bench/pytorch/train_step.py</c>) as a child process; the ratios;
 /// where TorchSharp's step goes (forward, backward, AdamW); and the backward pass alone with
-/// 1, 2, 4 and 8 of each layer's 8 experts trained, on both engines.
+/// 1, 2, 4 and 8 of each layer's 8 experts trained, on both engines; then the step at simulate's
+/// default (tiny) configuration.
 /// </summary>
 internal sealed class TorchTrainStepBenchmark : IBenchmarkSuite
 {
@@ -23,7 +24,7 @@ internal sealed class TorchTrainStepBenchmark : IBenchmarkSuite
 
     public string Name => "torch-trainstep";
 
-    public string Description => "training step on TorchSharp vs our former engine vs PyTorch, ratios; backward at 1/2/4/8 trained experts; --quick, --threads N, --large";
+    public string Description => "training step on TorchSharp vs our former engine (reference and tiny) vs PyTorch, ratios; backward at 1/2/4/8 trained experts; --quick, --threads N, --large, --no-pytorch";
 
     public int Run(string[] args)
     {
@@ -70,6 +71,7 @@ internal sealed class TorchTrainStepBenchmark : IBenchmarkSuite
         }
         void TorchStep()
         {
+            using var scope = TorchSharp.torch.NewDisposeScope();
             torchLoss = torchModel.ForwardBackward(tokens, Batch, seqLen, labels);
             torchAdam.Step(LearningRate, parameters);
         }
@@ -108,7 +110,7 @@ internal sealed class TorchTrainStepBenchmark : IBenchmarkSuite
             subjects.Add(() => torchModel.Backward(t));
             subjects.Add(() => engine.Backward(e));
         }
-        var byTrained = InterleavedTimer.MedianSecondsPerCall(subjects, rounds, secondsPerSample: 0.2);
+        var (byTrained, byTrainedCpu) = InterleavedTimer.MedianWallAndCpuSecondsPerCall(subjects, rounds, secondsPerSample: 0.2);
 
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(inv, $"torch-trainstep: vocab {config.Vocab}, seq {seqLen}, d {config.DModel}, {config.Heads} heads, {config.Layers} layers, {config.Experts} experts top-{config.TopK}, hidden {config.ExpertHidden}, batch {Batch}, {config.Classes} classes, AdamW; {threads} threads (libtorch {device.Threads}) on {Environment.ProcessorCount} cores; {rounds} interleaved rounds, medians."));
@@ -122,13 +124,25 @@ internal sealed class TorchTrainStepBenchmark : IBenchmarkSuite
         for (int i = 0; i < trainedCounts.Length; i++)
         {
             double t = byTrained[2 * i] * 1e3, e = byTrained[2 * i + 1] * 1e3;
+            double tc = byTrainedCpu[2 * i] * 1e3, ec = byTrainedCpu[2 * i + 1] * 1e3;
             Console.WriteLine(string.Create(inv,
-                $"  k={trainedCounts[i]}  engine {e,8:F2} ms ({e / (byTrained[^1] * 1e3):F2} of k=8)   TorchSharp {t,8:F2} ms ({t / (byTrained[^2] * 1e3):F2} of k=8)   TorchSharp/engine {t / e:F2}"));
+                $"  k={trainedCounts[i]}  engine {e,8:F2} ms ({e / (byTrained[^1] * 1e3):F2} of k=8)   TorchSharp {t,8:F2} ms ({t / (byTrained[^2] * 1e3):F2} of k=8)   TorchSharp/engine {t / e:F2}" +
+                $"   | process CPU: engine {ec,8:F2} ms ({ec / (byTrainedCpu[^1] * 1e3):F2})   TorchSharp {tc,8:F2} ms ({tc / (byTrainedCpu[^2] * 1e3):F2})"));
         }
 
+        if (!large)
+        {
+            var (tinyEngine, tinyTorch) = TinyStep(threads, device, rounds);
+            Console.WriteLine(string.Create(inv,
+                $"tiny (simulate's default ModelConfig: d 64, 2 layers × 16 experts, hidden 128, no attention; seq 32): step engine {tinyEngine * 1e3:F2} ms, TorchSharp {tinyTorch * 1e3:F2} ms, TorchSharp/engine = {tinyTorch / tinyEngine:F2}"));
+        }
         if (large)
         {
             Console.WriteLine("PyTorch: bench/pytorch/train_step.py has the reference shape only; not run with --large");
+            return 0;
+        }
+        if (args.Contains("--no-pytorch"))
+        {
             return 0;
         }
         var python = PyTorchTrainStep.Run(threads, quick ? 3 : 8);
@@ -140,6 +154,44 @@ internal sealed class TorchTrainStepBenchmark : IBenchmarkSuite
         Console.WriteLine(string.Create(inv,
             $"PyTorch ({python.Line}): TorchSharp/PyTorch = {torchMs / python.WallMs:F2}, engine/PyTorch = {engineMs / python.WallMs:F2} (wall; PyTorch measured after, in a child process)"));
         return 0;
+    }
+
+    /// <summary>The step at the size simulate trains by default, where per-op overhead weighs most.</summary>
+    private static (double Engine, double Torch) TinyStep(int threads, TorchDevice device, int rounds)
+    {
+        var config = new ModelConfig();
+        const int seqLen = 32;
+        var rng = new DeterministicRandom(17);
+        var tokens = new int[Batch * seqLen];
+        var labels = new int[Batch];
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            tokens[i] = rng.NextInt(config.Vocab);
+        }
+        for (int i = 0; i < labels.Length; i++)
+        {
+            labels[i] = rng.NextInt(config.Classes);
+        }
+        var engine = new MoETransformer(config, seed: 1, new GemmOptions { MaxThreads = threads });
+        var engineAdam = new AdamW(engine.Parameters, threading: new GemmOptions { MaxThreads = threads });
+        using var model = new TorchMoETransformer(config, seed: 1, device: device.Device);
+        using var adam = new MaskedAdamW();
+        List<(string Name, Parameter Parameter)> parameters = [.. model.ParametersByName.Select(kv => (kv.Key, kv.Value))];
+        var seconds = InterleavedTimer.MedianSecondsPerCall(
+        [
+            () =>
+            {
+                engine.ForwardBackward(tokens, Batch, seqLen, labels);
+                engineAdam.Step(LearningRate);
+            },
+            () =>
+            {
+                using var scope = TorchSharp.torch.NewDisposeScope();
+                model.ForwardBackward(tokens, Batch, seqLen, labels);
+                adam.Step(LearningRate, parameters);
+            },
+        ], rounds, secondsPerSample: 0.2);
+        return (seconds[0], seconds[1]);
     }
 
     private static ExpertMask Clone(ExpertMask mask, ModelConfig config)

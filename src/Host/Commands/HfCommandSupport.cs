@@ -17,5 +17,5 @@ internal static class HfCommandSupport
 
     /// <summary>Errors a Hugging Face command reports as one line and exit code 1 rather than a stack trace.</summary>
     public static bool IsReported(Exception e) =>
-        e is IOException or InvalidDataException or FormatException or ConfigurationException or NotSupportedException or ArgumentException or InvalidOperationException or KeyNotFoundException or HFedMoE.Model.Torch.TorchNativeException;
+        e is IOException or InvalidDataException or FormatException or ConfigurationException or NotSupportedException or ArgumentException or InvalidOperationException or KeyNotFoundException;
 }

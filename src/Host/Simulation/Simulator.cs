@@ -64,6 +64,8 @@ internal static class Simulator
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(log);
         settings.Validate();
+        // The engine and its device first: a device that is not there fails before anything is written or pre-trained.
+        var trainerOptions = TrainerOptions(settings, config, log);
         var clock = Stopwatch.StartNew();
         var folder = new RunFolder(settings.DataDir);
         string dataDir = folder.Path;
@@ -151,7 +153,7 @@ internal static class Simulator
 
         var setup = new FederationSetup(
             settings.Strategy, settings.StrategyOptions() with { PerClientMetrics = settings.Diagnose }, modelConfig, initial, clients, rounds,
-            TrainerOptions(settings, config, log));
+            trainerOptions);
         var timeout = rounds.Deadline * (rounds.MaxExtensions + 2);
         var system = ActorSystem.Create("simulate", systemConfig);
         try
@@ -330,7 +332,6 @@ internal static class Simulator
         }
     }
 
-    /// <summary>The checkpoint's model shape (from the <c>model_config</c> metadata hfedmoe pretrain writes), when it has one.</summary>
     // The engine and, for libtorch, the device and threads from hfedmoe.model (opened once: libtorch's threads are process-wide).
     private static LocalTrainerOptions TrainerOptions(SimulationSettings settings, Config config, Action<string> log)
     {
@@ -345,6 +346,7 @@ internal static class Simulator
         return options with { Device = device.Device };
     }
 
+    /// <summary>The checkpoint's model shape (from the <c>model_config</c> metadata hfedmoe pretrain writes), when it has one.</summary>
     internal static SimulationSettings WithCheckpointShape(SimulationSettings settings, string path, Action<string> log)
     {
         if (!SafeTensorsReader.Read(path).Metadata.TryGetValue("model_config", out string? json))

@@ -73,6 +73,34 @@ public sealed class MaskedAdamWTests
     }
 
     [Fact]
+    public void On_the_project_model_an_expert_frozen_in_backward_is_untouched_even_when_every_parameter_is_given()
+    {
+        var config = Nn.TinyModels.Small(lmHead: false);
+        using var model = new HFedMoE.Model.Nn.TorchMoE.TorchMoETransformer(config, seed: 4);
+        var parameters = model.ParametersByName.Select(kv => (kv.Key, kv.Value)).ToList();
+        int[] tokens = Nn.TinyModels.Tokens(), labels = Nn.TinyModels.Labels(), lengths = Nn.TinyModels.Lengths();
+        using var adam = new MaskedAdamW(weightDecay: 0.1);
+        model.ForwardBackward(tokens, Nn.TinyModels.Batch, Nn.TinyModels.SeqLen, labels, lengths: lengths);
+        adam.Step(1e-2, parameters);
+        var frozen = new HFedMoE.Model.Nn.ExpertMask(config.Layers, config.Experts);
+        frozen[1, 0] = true;
+        const string prefix = "layers.1.moe.experts.0.";
+        var before = parameters.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(p => p.Key, p => Bits(p.Value));
+        var momentsBefore = Moments(adam, prefix);
+        Assert.NotEmpty(before);
+        for (int step = 0; step < 3; step++)
+        {
+            model.ForwardBackward(tokens, Nn.TinyModels.Batch, Nn.TinyModels.SeqLen, labels, frozen, lengths);
+            adam.Step(1e-2, parameters);
+        }
+        Assert.All(before, kv => Assert.Equal(kv.Value, Bits(model.ParametersByName[kv.Key])));
+        var momentsAfter = Moments(adam, prefix);
+        Assert.All(momentsBefore, kv => Assert.Equal(kv.Value, momentsAfter[kv.Key]));
+        Assert.Contains(parameters, p => p.Key.StartsWith("layers.1.moe.experts.", StringComparison.Ordinal) && adam.StepsTaken(p.Key) == 4);
+        Assert.Equal(1, adam.StepsTaken(prefix + "w1"));
+    }
+
+    [Fact]
     public void A_stock_AdamW_moves_an_expert_whose_gradient_was_zeroed_which_is_why_steps_name_their_parameters()
     {
         var p = TwoParameters();
