@@ -14,7 +14,7 @@
 #
 # Usage: docker/build.sh [build]   everything above (the default)
 #        docker/build.sh daemon    steps 1-3 only: docker ready and the base image there
-#        docker/build.sh stop      stop the dockerd this script started (if any), and wait for it
+#        docker/build.sh stop      stop the dockerd this script started (if any, and no container runs on it)
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -74,6 +74,13 @@ stop_daemon() {
   if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != dockerd ]; then
     say "$pidfile names pid $pid, which is not dockerd; removing the stale file"
     rm -f "$pidfile"
+    return 0
+  fi
+  # Someone else's containers (another checkout's test, a user's compose run) keep it alive.
+  local running
+  running=$(docker ps -q 2>/dev/null || true)
+  if [ -n "$running" ]; then
+    say "leaving dockerd (pid $pid) running: $(echo "$running" | wc -l) container(s) still run on it"
     return 0
   fi
   kill -TERM "$pid"

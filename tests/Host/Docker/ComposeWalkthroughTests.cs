@@ -9,10 +9,10 @@ namespace HFedMoE.Host.Tests.Docker;
 
 /// <summary>
 /// docker/ for real: <c>docker/build.sh</c> builds the images (starting dockerd without a bridge
-/// if none answers), the compose walkthrough runs with the host-network override (PostgreSQL
-/// on a free loopback port as the journal) for three rounds, and its final global-model digest
-/// must equal <c>hfedmoe simulate</c>'s with the same settings, computed here in the same test
-/// run. Everything is torn down afterwards: containers, volumes, and the dockerd the script
+/// if none answers), the compose walkthrough (a seed, three clients, PostgreSQL as the journal)
+/// runs with the host-network override (free loopback ports) for three rounds, and its final
+/// global-model digest must equal <c>hfedmoe simulate</c>'s with the same settings, computed here
+/// in the same test run. Everything is torn down afterwards: containers, volumes, and the dockerd the script
 /// started (none if a daemon was already running).
 /// </summary>
 [Trait("Category", "Docker")]
@@ -38,6 +38,8 @@ public sealed partial class ComposeWalkthroughTests(ITestOutputHelper output) : 
     private int _port;
     private bool _composeStarted;
 
+    private int _seedPort;
+
     private string ConfDir => Path.Combine(_root, "conf");
 
     // Where build.sh records the dockerd it starts: in this test's folder, so only that one is stopped.
@@ -50,7 +52,7 @@ public sealed partial class ComposeWalkthroughTests(ITestOutputHelper output) : 
         await File.WriteAllTextAsync(localConf, TinySettings);
         var (simulated, simulateOut, simulateError) = TinySimulation.Run("simulate", "--config", localConf, "--data-dir", Path.Combine(_root, "local"), "--progress", "plain");
         Assert.True(simulated == 0, simulateError);
-        string expected = FinalDigest(simulateOut);
+        string expected = Digest(SimulateFinalModel(), simulateOut);
 
         var (built, buildLog) = await BuildScript("build");
         Assert.True(built == 0, "docker/build.sh failed:\n" + ToolProcess.Tail(buildLog));
@@ -59,19 +61,24 @@ public sealed partial class ComposeWalkthroughTests(ITestOutputHelper output) : 
             output.WriteLine(line);
         }
 
-        _port = FreePort();
+        (_port, _seedPort) = FreePorts();
         Directory.CreateDirectory(ConfDir);
         string journal = PostgresServer.Hocon($"Host=127.0.0.1;Port={_port};Username=hfedmoe;Password=hfedmoe;Database=hfedmoe");
         await File.WriteAllTextAsync(Path.Combine(ConfDir, "hfedmoe.conf"), journal + "\n" + TinySettings);
 
         _composeStarted = true;
-        var (ran, runLog) = await Compose("up", "--no-build", "--exit-code-from", "simulate");
+        var (ran, runLog) = await Compose("up", "--no-build", "--exit-code-from", "seed");
         Assert.True(ran == 0, "docker-compose up failed:\n" + ToolProcess.Tail(runLog));
-        string inDocker = FinalDigest(runLog);
+        Assert.Contains($"run complete: {Rounds} rounds", runLog, StringComparison.Ordinal);
+        foreach (string client in new[] { "client-0", "client-1", "client-2" })
+        {
+            Assert.Contains($"client {client}: node akka.tcp://", runLog, StringComparison.Ordinal);
+        }
+        string inDocker = Digest(SeedFinalModel(), runLog);
         output.WriteLine($"digest in docker {inDocker}, simulate here {expected}");
 
         // The rounds are in the PostgreSQL container's journal: read them back from there.
-        var (listed, list) = await Compose("run", "--rm", "simulate", "replay", "list", "--config", "/etc/hfedmoe/hfedmoe.conf", "--data-dir", "/data/simulate");
+        var (listed, list) = await Compose("run", "--rm", "seed", "replay", "list", "--config", "/etc/hfedmoe/hfedmoe.conf", "--data-dir", "/data/cluster");
         Assert.True(listed == 0, "replay list in docker failed:\n" + ToolProcess.Tail(list));
         Assert.Contains($"{Rounds} rounds, {Rounds} committed", list, StringComparison.Ordinal);
         Assert.Contains(inDocker, list, StringComparison.Ordinal);
@@ -114,22 +121,26 @@ public sealed partial class ComposeWalkthroughTests(ITestOutputHelper output) : 
             new Dictionary<string, string>
             {
                 ["HFEDMOE_PG_PORT"] = _port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["HFEDMOE_SEED_PORT"] = _seedPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["HFEDMOE_CONF_DIR"] = ConfDir,
             },
             RunPatience);
 
-    /// <summary>The full digest of the final global model, from simulate's closing line ("...; model &lt;sha-256&gt;").</summary>
-    private static string FinalDigest(string log)
+    /// <summary>The full digest of the final global model, from the line <paramref name="pattern"/> matches last.</summary>
+    private static string Digest(Regex pattern, string log)
     {
-        var matches = FinalModel().Matches(log);
+        var matches = pattern.Matches(log);
         return matches.Count > 0 ? matches[^1].Groups[1].Value : throw new InvalidOperationException($"no final model digest in the output:\n{ToolProcess.Tail(log)}");
     }
 
-    private static int FreePort()
+    /// <summary>Two distinct ports the OS says are free now: PostgreSQL's and the seed's.</summary>
+    private static (int, int) FreePorts()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var first = new TcpListener(IPAddress.Loopback, 0);
+        using var second = new TcpListener(IPAddress.Loopback, 0);
+        first.Start();
+        second.Start();
+        return (((IPEndPoint)first.LocalEndpoint).Port, ((IPEndPoint)second.LocalEndpoint).Port);
     }
 
     private static string RepositoryRoot()
@@ -144,6 +155,11 @@ public sealed partial class ComposeWalkthroughTests(ITestOutputHelper output) : 
         throw new DirectoryNotFoundException($"no docker/build.sh above {AppContext.BaseDirectory}");
     }
 
+    // simulate's closing line: "final accuracy ...; model <sha-256>".
     [GeneratedRegex(@"; model ([0-9a-f]{64})")]
-    private static partial Regex FinalModel();
+    private static partial Regex SimulateFinalModel();
+
+    // The seed's: "run complete: 3 rounds; final model <sha-256>".
+    [GeneratedRegex(@"run complete: \d+ rounds; final model ([0-9a-f]{64})")]
+    private static partial Regex SeedFinalModel();
 }
