@@ -81,7 +81,7 @@ internal static class InterleavedTimer
 
     private static double WallSeconds() => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
 
-    private static unsafe double ThreadCpuSeconds()
+    internal static unsafe double ThreadCpuSeconds()
     {
         const int ClockThreadCpuTimeId = 3;
         long* timespec = stackalloc long[2];

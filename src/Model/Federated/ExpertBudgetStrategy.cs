@@ -164,6 +164,17 @@ public abstract class ExpertBudgetStrategy : IFederatedStrategy
     /// </summary>
     protected internal virtual GlobalModel AfterMerge(GlobalModel previous, GlobalModel merged, IReadOnlyList<int> holders, int accepted) => merged;
 
+    /// <summary>
+    /// True when the plans or the merge of a round depend on earlier rounds beyond the model (a
+    /// server step's momentum, exploration's staleness), so one round cannot be re-derived alone.
+    /// </summary>
+    public virtual bool KeepsStateAcrossRounds => HasServerStep;
+
+    /// <summary>Told the holders per global expert id of every completed merge and the version it produced.</summary>
+    protected internal virtual void OnMerged(int version, IReadOnlyList<int> holders)
+    {
+    }
+
     /// <summary>True when router weights are HFedMoE's a_c (bounded by the layer count).</summary>
     protected internal virtual bool UsesGatingPreference => false;
 

@@ -229,6 +229,36 @@ public sealed class LocalTrainer
 
     private static int[] Select(TrainPlan plan, ILocalModel model, List<int> routed, double[]? saliency, DeterministicRandom random)
     {
+        var chosen = SelectByRule(plan, model, routed, saliency, random);
+        if (plan.ExploreExperts is not { Count: > 0 } stale || plan.ExploreSlots <= 0 || plan.Selector == ExpertSelector.RandomK)
+        {
+            return chosen;
+        }
+        // Exploration ranks the stale experts by the selector's own score.
+        int experts = model.Config.Layers * model.Config.Experts;
+        double[] scores;
+        switch (plan.Selector)
+        {
+            case ExpertSelector.SnipTopK:
+                scores = saliency!;
+                break;
+            case ExpertSelector.FrequencyTopK:
+                scores = new double[experts];
+                for (int e = 0; e < experts; e++)
+                {
+                    scores[e] = model.TokensPerExpert[e];
+                }
+                break;
+            default:
+                var (imp, _, ib) = InformationBottleneck.Evaluate(model.SampleGateProbabilities, model.LastBatchSize, experts, plan.Lambda, plan.Beta);
+                scores = plan.Selector == ExpertSelector.Importance ? imp.Combined : ib;
+                break;
+        }
+        return ExpertSelection.Explore(chosen, routed, scores, plan.ExpertBudget, stale, plan.ExploreSlots);
+    }
+
+    private static int[] SelectByRule(TrainPlan plan, MoETransformer model, List<int> routed, double[]? saliency, DeterministicRandom random)
+    {
         var gates = model.SampleGateProbabilities;
         int batch = model.LastBatchSize, experts = model.Config.Layers * model.Config.Experts;
         switch (plan.Selector)

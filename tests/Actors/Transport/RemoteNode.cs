@@ -19,10 +19,10 @@ internal static class RemoteNode
         }
         """;
 
-    /// <summary>A second system on loopback with the production configuration, <paramref name="extra"/> on top.</summary>
+    /// <summary>A system on loopback with the production configuration, <paramref name="extra"/> over everything.</summary>
     public static ActorSystem Start(string name, string extra = "")
     {
-        var config = ConfigurationFactory.ParseString($"{extra}\n{Hocon}\n{FederationTestKit.InMemoryPersistence}");
+        var config = ConfigurationFactory.ParseString($"{Hocon}\n{FederationTestKit.InMemoryPersistence}\n{extra}");
         string dir = Path.Combine(Path.GetTempPath(), "hfedmoe-node-" + Guid.NewGuid().ToString("N"));
         return ActorSystem.Create(name, HfedmoeConfig.ActorSystemConfig(config, dir));
     }

@@ -94,7 +94,9 @@ public sealed class TorchMoELayer : nn.Module
         for (int i = 0; i < routed.Length; i++)
         {
             int e = routed[i];
-            outputs[i] = ExpertGradientGate.Apply(_experts[e].forward(blocks[i]), frozen, _layer, e);
+            var y = _experts[e].forward(blocks[i]);
+            // Without a graph (evaluation) there is no backward to gate.
+            outputs[i] = is_grad_enabled() ? ExpertGradientGate.Apply(y, frozen, _layer, e) : y;
         }
         var output = x.index_add(0, rowIndex, cat(outputs, 0) * gate, 1.0);
 
@@ -102,7 +104,9 @@ public sealed class TorchMoELayer : nn.Module
         var share = tensor(counts.Select(c => (double)c / ((double)nValid * k)).ToArray(), dtype: _dtype, device: x.device);
         var balance = (share * probs.mean([0])).sum() * (_balanceCoef * s);
         var z = _zCoef == 0 ? zeros(1, _dtype, x.device).sum() : logits.logsumexp(1).square().mean() * _zCoef;
-        var sampleGates = zeros([rows.Batch, s], _dtype, x.device).index_add(0, rows.SampleOfValid, probs.detach(), 1.0) * rows.InverseLength;
+        var sampleGates = rows.Padded
+            ? zeros([rows.Batch, s], _dtype, x.device).index_add(0, rows.SampleOfValid, probs.detach(), 1.0) * rows.InverseLength
+            : probs.detach().view(rows.Batch, rows.SeqLen, s).mean([1]);
         return new MoELayerOutput(
             output.MoveToOuterDisposeScope(), balance.MoveToOuterDisposeScope(), z.MoveToOuterDisposeScope(),
             sampleGates.MoveToOuterDisposeScope(), counts);

@@ -2,6 +2,8 @@ using HFedMoE.Model.Nn;
 using HFedMoE.Model.Nn.TorchMoE;
 using Xunit.Abstractions;
 
+using HFedMoE.Model.Tests.Torch;
+
 namespace HFedMoE.Model.Tests.Nn.TorchMoE;
 
 /// <summary>
@@ -10,6 +12,7 @@ namespace HFedMoE.Model.Tests.Nn.TorchMoE;
 /// gradient tensor: |Δ| ≤ 1e-6 + 5e-5 · max |g| of that tensor, losses to 2e-6 relative), with
 /// every expert trained and with frozen experts.
 /// </summary>
+[Collection(LibTorchThreadsCollection.Name)]
 public sealed class TorchMoEParityTests(ITestOutputHelper output)
 {
     [Theory]

@@ -4,8 +4,11 @@ using HFedMoE.Model.Nn;
 using HFedMoE.Model.Nn.TorchMoE;
 using HFedMoE.Model.Optim;
 
+using HFedMoE.Model.Tests.Torch;
+
 namespace HFedMoE.Model.Tests.Nn.TorchMoE;
 
+[Collection(LibTorchThreadsCollection.Name)]
 public sealed class TorchMoETrainingTests
 {
     [Fact]
