@@ -257,7 +257,7 @@ public sealed class LocalTrainer
         return ExpertSelection.Explore(chosen, routed, scores, plan.ExpertBudget, stale, plan.ExploreSlots);
     }
 
-    private static int[] SelectByRule(TrainPlan plan, MoETransformer model, List<int> routed, double[]? saliency, DeterministicRandom random)
+    private static int[] SelectByRule(TrainPlan plan, ILocalModel model, List<int> routed, double[]? saliency, DeterministicRandom random)
     {
         var gates = model.SampleGateProbabilities;
         int batch = model.LastBatchSize, experts = model.Config.Layers * model.Config.Experts;
