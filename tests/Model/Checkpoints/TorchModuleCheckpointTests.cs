@@ -55,6 +55,32 @@ public sealed class TorchModuleCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void The_project_model_and_the_former_engine_read_each_others_files()
+    {
+        var config = Nn.TinyModels.Small(lmHead: true);
+        using var torchModel = new HFedMoE.Model.Nn.TorchMoE.TorchMoETransformer(config, seed: 3);
+        var engine = new HFedMoE.Model.Nn.MoETransformer(config, seed: 4);
+        string fromTorch = Path.Combine(_dir.FullName, "torch.safetensors");
+        TorchModuleCheckpoint.Save(fromTorch, torchModel);
+        ModelCheckpoint.Load(fromTorch, engine.Parameters);
+        var torchValues = Bits(torchModel);
+        foreach (var slice in engine.Parameters.Slices)
+        {
+            Assert.Equal(torchValues[slice.Name], engine.Parameters.Values.AsSpan(slice.Offset, slice.Length).ToArray().Select(BitConverter.SingleToInt32Bits).ToArray());
+        }
+
+        var other = new HFedMoE.Model.Nn.MoETransformer(config, seed: 5);
+        string fromEngine = Path.Combine(_dir.FullName, "engine.safetensors");
+        ModelCheckpoint.Save(fromEngine, other.Parameters);
+        TorchModuleCheckpoint.Load(fromEngine, torchModel);
+        var loaded = Bits(torchModel);
+        foreach (var slice in other.Parameters.Slices)
+        {
+            Assert.Equal(other.Parameters.Values.AsSpan(slice.Offset, slice.Length).ToArray().Select(BitConverter.SingleToInt32Bits).ToArray(), loaded[slice.Name]);
+        }
+    }
+
+    [Fact]
     public void Missing_unexpected_and_misshapen_tensors_are_each_named_and_the_module_is_untouched()
     {
         using var source = Model(1);
