@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Streams;
 using Akka.Streams.Dsl;
 using HFedMoE.Actors.Rounds;
 using HFedMoE.Actors.Serialization;
@@ -94,6 +95,24 @@ public sealed class LargeMessageTests : FederationTestKit
         var e = Assert.Throws<ArgumentException>(() => { _ = outlet.Announce(new byte[1001], "c1"); });
 
         Assert.Contains("1001 bytes serialized; hfedmoe.transport.max-message-size allows 1000", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_disposed_sender_leaves_the_systems_streams_running()
+    {
+        var target = CreateTestProbe();
+        var inbox = Inbox(target, _settings);
+        using (var first = new LargeMessageSender(_sender, _settings))
+        {
+            inbox.Tell(await first.Announce(new byte[] { 1 }, "c1"));
+            target.ExpectMsg<byte[]>();
+        }
+        using var second = new LargeMessageSender(_sender, _settings);
+
+        inbox.Tell(await second.Announce(new byte[] { 2 }, "c1"));
+
+        Assert.Equal([2], target.ExpectMsg<byte[]>());
+        Assert.Equal(3, await Akka.Streams.Dsl.Source.Single(3).RunWith(Sink.First<int>(), _sender.Materializer()));
     }
 
     public static TheoryData<string, int, string> Lies => new()
