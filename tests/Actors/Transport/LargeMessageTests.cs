@@ -3,6 +3,7 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using HFedMoE.Actors.Rounds;
 using HFedMoE.Actors.Serialization;
+using HFedMoE.Actors.Tests.Rounds;
 using HFedMoE.Actors.Transport;
 
 namespace HFedMoE.Actors.Tests.Transport;
@@ -67,6 +68,27 @@ public sealed class LargeMessageTests : FederationTestKit
         inbox.Tell(await outlet.Announce(new UpdateRejected(3, "c1", "why"), "c1"));
 
         Assert.Equal(new UpdateRejected(3, "c1", "why"), target.ExpectMsg<UpdateRejected>());
+    }
+
+    [Fact]
+    public async Task A_round_plan_and_an_expert_update_cross_as_streams_bit_exact()
+    {
+        var target = CreateTestProbe();
+        var inbox = Inbox(target, _settings);
+        using var outlet = new LargeMessageSender(_sender, _settings);
+        var global = TinyFederation.Initial();
+        var plan = TinyFederation.Strategy().ConfigureTrain(0, global, [TinyFederation.Profile(0)])[0];
+        var update = TinyFederation.Train(0, plan, global);
+
+        inbox.Tell(await outlet.Announce(new TrainRound(plan, global), "server"));
+        var train = target.ExpectMsg<TrainRound>();
+        inbox.Tell(await outlet.Announce(new SubmitUpdate(update), "c0"));
+        var submitted = target.ExpectMsg<SubmitUpdate>().Update;
+
+        Assert.Equal(plan.ClientId, train.Plan.ClientId);
+        Assert.Equal(plan.ExpertBudget, train.Plan.ExpertBudget);
+        Assert.True(global.Values.SequenceEqual(train.Global.Values), "the plan's model changed on the way");
+        Assert.Equal(Digests.Of(Digests.Serialize(update)), Digests.Of(Digests.Serialize(submitted)));
     }
 
     [Fact]
