@@ -7,6 +7,7 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using Akka.TestKit;
 using HFedMoE.Actors.Configuration;
+using HFedMoE.Actors.Persistence;
 using Microsoft.Data.Sqlite;
 
 namespace HFedMoE.Actors.Tests;
@@ -35,7 +36,7 @@ public abstract class FederationTestKit(string hocon = "", bool virtualTime = fa
     /// <summary>The events journaled under <paramref name="persistenceId"/>, through Akka.Persistence.Query's SQL read journal.</summary>
     protected async Task<List<object>> Journal(string persistenceId)
     {
-        var journal = PersistenceQuery.Get(Sys).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+        var journal = await SqlReadJournalStartup.OpenAsync(Sys);
         var events = await journal.CurrentEventsByPersistenceId(persistenceId, 0, long.MaxValue)
             .RunWith(Sink.Seq<Akka.Persistence.Query.EventEnvelope>(), Sys.Materializer());
         return [.. events.Select(e => e.Event)];

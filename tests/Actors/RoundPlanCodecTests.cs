@@ -31,6 +31,23 @@ public sealed class RoundPlanCodecTests
     }
 
     [Fact]
+    public void Exploration_survives_the_wire_and_an_unexplored_plan_keeps_its_digest()
+    {
+        var plain = RoundFixture.Create().Plans[1];
+        var explored = plain with { ExploreExperts = [1, 3], ExploreSlots = 1 };
+
+        var (decoded, _) = RoundPlanCodec.Decode(RoundPlan.Parser.ParseFrom(RoundPlanCodec.Encode(explored, []).ToByteArray()));
+        Assert.Equal([1, 3], decoded.ExploreExperts!);
+        Assert.Equal(1, decoded.ExploreSlots);
+        var (back, _) = RoundPlanCodec.Decode(RoundPlanCodec.Encode(plain, []));
+        Assert.Null(back.ExploreExperts);
+        Assert.Equal(0, back.ExploreSlots);
+        // The plan digest the journal records is unchanged by the new fields when they are unset.
+        Assert.DoesNotContain("Explore", System.Text.Json.JsonSerializer.Serialize(plain), StringComparison.Ordinal);
+        Assert.NotEqual(HFedMoE.Actors.Rounds.Digests.OfPlan(plain), HFedMoE.Actors.Rounds.Digests.OfPlan(explored));
+    }
+
+    [Fact]
     public void Unknown_selector_is_rejected()
     {
         var m = RoundPlanCodec.Encode(RoundFixture.Create().Plans[0], []);

@@ -18,8 +18,33 @@ internal static class InterleavedTimer
     /// descheduled, which is most of the noise (Linux only; falls back to wall time elsewhere).
     /// </summary>
     public static double[] MedianSecondsPerCall(IReadOnlyList<Action> subjects, int rounds, double secondsPerSample, bool threadCpuTime)
+        => MedianSecondsPerCall(subjects, rounds, secondsPerSample, threadCpuTime && OperatingSystem.IsLinux() ? ThreadCpuSeconds : WallSeconds);
+
+    /// <summary>
+    /// Wall time and, in the same calls, the whole process's CPU time (every thread: libtorch's
+    /// OpenMP workers and our worker pool alike) per call. On a loaded machine the CPU time leaves
+    /// out the time spent descheduled, so a ratio of two multi-threaded subjects is steadier in it.
+    /// </summary>
+    public static (double[] Wall, double[] ProcessCpu) MedianWallAndCpuSecondsPerCall(IReadOnlyList<Action> subjects, int rounds, double secondsPerSample)
     {
-        Func<double> clock = threadCpuTime && OperatingSystem.IsLinux() ? ThreadCpuSeconds : WallSeconds;
+        var cpu = new double[subjects.Count];
+        var cpuSamples = subjects.Select(_ => new List<double>()).ToArray();
+        var timed = subjects.Select((subject, s) => (Action)(() =>
+        {
+            double start = ProcessCpuSeconds();
+            subject();
+            cpuSamples[s].Add(ProcessCpuSeconds() - start);
+        })).ToList();
+        var wall = MedianSecondsPerCall(timed, rounds, secondsPerSample);
+        for (int s = 0; s < subjects.Count; s++)
+        {
+            cpu[s] = Median([.. cpuSamples[s]]);
+        }
+        return (wall, cpu);
+    }
+
+    private static double[] MedianSecondsPerCall(IReadOnlyList<Action> subjects, int rounds, double secondsPerSample, Func<double> clock)
+    {
         var reps = new int[subjects.Count];
         for (int s = 0; s < subjects.Count; s++)
         {
@@ -56,11 +81,23 @@ internal static class InterleavedTimer
 
     private static double WallSeconds() => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
 
-    private static unsafe double ThreadCpuSeconds()
+    internal static unsafe double ThreadCpuSeconds()
     {
         const int ClockThreadCpuTimeId = 3;
         long* timespec = stackalloc long[2];
         _ = ClockGetTime(ClockThreadCpuTimeId, timespec);
+        return timespec[0] + timespec[1] * 1e-9;
+    }
+
+    private static unsafe double ProcessCpuSeconds()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+        }
+        const int ClockProcessCpuTimeId = 2;
+        long* timespec = stackalloc long[2];
+        _ = ClockGetTime(ClockProcessCpuTimeId, timespec);
         return timespec[0] + timespec[1] * 1e-9;
     }
 

@@ -144,83 +144,13 @@ internal sealed class TrainStepBenchmark : IBenchmarkSuite
 
     private static void RunPyTorch(double ourStepSeconds, double ourCpuSeconds, bool quick)
     {
-        string? script = FindUpwards(Path.Combine("bench", "pytorch", "train_step.py"));
-        if (script is null)
+        var torch = PyTorchTrainStep.Run(Environment.ProcessorCount, quick ? 5 : 15);
+        if (torch.Line is null)
         {
-            Console.WriteLine("PyTorch: bench/pytorch/train_step.py not found from the working directory: ratio not measured");
+            Console.WriteLine($"PyTorch: {torch.Problem}: ratio not measured");
             return;
         }
-        string python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-        var start = new ProcessStartInfo(python)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(script);
-        start.ArgumentList.Add("--threads");
-        start.ArgumentList.Add(Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture));
-        start.ArgumentList.Add("--steps");
-        start.ArgumentList.Add(quick ? "5" : "15");
-        // Debian's torch calls the system OpenBLAS, which falls back to SSE3 kernels on CPUs it
-        // does not recognise; give PyTorch the same AVX-512 kernels our GEMM baseline gets.
-        if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") is null)
-        {
-            start.Environment["OPENBLAS_CORETYPE"] = "SkylakeX";
-        }
-        // libgomp's default busy-waiting, with OpenBLAS's own threads beside it, made PyTorch
-        // 10× slower on this shared 2-core machine (measured); passive waiting is its fair setting.
-        if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is null)
-        {
-            start.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
-        }
-        try
-        {
-            using var child = Process.Start(start)!;
-            var stderr = child.StandardError.ReadToEndAsync();
-            string stdout = child.StandardOutput.ReadToEnd();
-            if (!child.WaitForExit(TimeSpan.FromMinutes(5)))
-            {
-                child.Kill();
-                Console.WriteLine("PyTorch: timed out after 5 minutes: ratio not measured");
-                return;
-            }
-            if (child.ExitCode == 3)
-            {
-                Console.WriteLine("PyTorch not installed: ratio not measured (apt-get install python3-torch)");
-                return;
-            }
-            string? line = stdout.Split('\n').LastOrDefault(l => l.StartsWith("median_ms=", StringComparison.Ordinal));
-            if (child.ExitCode != 0 || line is null)
-            {
-                Console.WriteLine($"PyTorch: run failed (exit {child.ExitCode}): {stderr.Result.Trim().Split('\n').LastOrDefault()}; ratio not measured");
-                return;
-            }
-            var fields = line.Trim().Split(' ').Select(f => f.Split('=', 2)).Where(f => f.Length == 2).ToDictionary(f => f[0], f => f[1]);
-            double torchMs = double.Parse(fields["median_ms"], CultureInfo.InvariantCulture);
-            double torchCpuMs = double.Parse(fields["cpu_ms"], CultureInfo.InvariantCulture);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"PyTorch ({line.Trim()}): ours/PyTorch step time = {ourStepSeconds * 1e3 / torchMs:F2} wall, {ourCpuSeconds * 1e3 / torchCpuMs:F2} process CPU (target ≤ 0.70)"));
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            Console.WriteLine("PyTorch not installed (no python3): ratio not measured");
-        }
-    }
-
-    private static string? FindUpwards(string relative)
-    {
-        foreach (var root in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(root); dir is not null; dir = dir.Parent)
-            {
-                string candidate = Path.Combine(dir.FullName, relative);
-                if (File.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-        return null;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"PyTorch ({torch.Line}): ours/PyTorch step time = {ourStepSeconds * 1e3 / torch.WallMs:F2} wall, {ourCpuSeconds * 1e3 / torch.CpuMs:F2} process CPU (target ≤ 0.70)"));
     }
 }

@@ -16,7 +16,8 @@ namespace HFedMoE.Actors.Clients;
 /// Training is CPU-bound and blocks the actor's thread: run it on the dedicated dispatcher
 /// (<see cref="Props"/> does). Until the update is acknowledged or rejected it is sent again
 /// every resend interval: delivery is at-most-once, and the round manager answers a resend of
-/// an accepted update with the same ack without counting it twice.
+/// an accepted update with the same ack without counting it twice. An optional report gets one
+/// line per plan received, update sent and answer (a cluster client node prints them).
 /// </summary>
 public sealed class Client : ReceiveActor, IWithTimers
 {
@@ -30,10 +31,11 @@ public sealed class Client : ReceiveActor, IWithTimers
     private readonly TrainerPool _trainers;
     private readonly ILoggingAdapter _log;
     private readonly TimeSpan _resendInterval;
+    private readonly Action<string> _report;
     private int _lastRound = -1;
     private (SubmitUpdate Message, IActorRef To)? _pending;
 
-    public Client(ClientProfile profile, Dataset data, TrainerPool trainers, TimeSpan? resendInterval = null)
+    public Client(ClientProfile profile, Dataset data, TrainerPool trainers, TimeSpan? resendInterval = null, Action<string>? report = null)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(data);
@@ -51,16 +53,25 @@ public sealed class Client : ReceiveActor, IWithTimers
             throw new ArgumentOutOfRangeException(nameof(resendInterval), _resendInterval, "resend interval must be positive");
         }
         _log = Context.GetLogger();
+        _report = report ?? (_ => { });
 
         Receive<TrainRound>(Train);
         Receive<UpdateAck>(a =>
         {
             _log.Debug($"'{_profile.ClientId}': update for round {a.Round} acknowledged ({a.Digest})");
+            if (IsPending(a.Round))
+            {
+                _report($"round {a.Round}: update accepted ({a.Digest})");
+            }
             Settle(a.Round);
         });
         Receive<UpdateRejected>(r =>
         {
             _log.Warning($"'{_profile.ClientId}': update for round {r.Round} rejected: {r.Reason}");
+            if (IsPending(r.Round))
+            {
+                _report($"round {r.Round}: update rejected: {r.Reason}");
+            }
             Settle(r.Round);
         });
         Receive<ResendUpdate>(_ =>
@@ -75,8 +86,8 @@ public sealed class Client : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props on the dedicated dispatcher (training must not starve the thread pool), borrowing trainers from <paramref name="trainers"/>.</summary>
-    public static Props Props(ClientProfile profile, Dataset data, TrainerPool trainers, TimeSpan? resendInterval = null) =>
-        ActorFactory<Client>.Props(() => new Client(profile, data, trainers, resendInterval)).WithDispatcher(WorkDispatcher.Id);
+    public static Props Props(ClientProfile profile, Dataset data, TrainerPool trainers, TimeSpan? resendInterval = null, Action<string>? report = null) =>
+        ActorFactory<Client>.Props(() => new Client(profile, data, trainers, resendInterval, report)).WithDispatcher(WorkDispatcher.Id);
 
     /// <summary>Props of a client with a trainer of its own (a pool of one that nobody else uses).</summary>
     public static Props Props(ClientProfile profile, Dataset data, LocalTrainer trainer, TimeSpan? resendInterval = null)
@@ -104,6 +115,7 @@ public sealed class Client : ReceiveActor, IWithTimers
             }
             return;
         }
+        _report($"round {plan.Round}: plan received (budget {plan.ExpertBudget} experts, {plan.Local.Steps} local steps)");
         SparseUpdate update;
         using (var lease = _trainers.Rent())
         {
@@ -116,7 +128,10 @@ public sealed class Client : ReceiveActor, IWithTimers
         // or a fast manager) must find the resend already scheduled.
         Timers.StartPeriodicTimer(ResendKey, ResendUpdate.Instance, _resendInterval);
         Sender.Tell(submit, Self);
+        _report($"round {plan.Round}: trained experts [{string.Join(", ", update.TrainedExperts)}] on {update.SampleCount} samples; update sent");
     }
+
+    private bool IsPending(int round) => _pending is { } p && p.Message.Update.Round == round;
 
     /// <summary>An answer for the pending round ends the resends (an answer for an older round changes nothing).</summary>
     private void Settle(int round)

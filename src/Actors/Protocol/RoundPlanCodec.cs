@@ -41,6 +41,11 @@ public static class RoundPlanCodec
         {
             m.AssignedExperts.AddRange(assigned);
         }
+        if (plan.ExploreExperts is { Count: > 0 } explore)
+        {
+            m.ExploreExperts.AddRange(explore);
+            m.ExploreSlots = plan.ExploreSlots;
+        }
         m.Tensors.AddRange(tensors.Select(TensorCodec.Encode));
         return m;
     }
@@ -73,7 +78,9 @@ public static class RoundPlanCodec
             message.FailureThreshold,
             message.ActiveExpertsPerToken == 0 ? null : message.ActiveExpertsPerToken,
             message.ExpertWidthFraction,
-            message.HasAssignedExperts ? [.. message.AssignedExperts] : null);
+            message.HasAssignedExperts ? [.. message.AssignedExperts] : null,
+            message.ExploreExperts.Count > 0 ? [.. message.ExploreExperts] : null,
+            message.ExploreExperts.Count > 0 ? message.ExploreSlots : 0);
         return (plan, TensorCodec.DecodeAll(message.Tensors));
     }
 }

@@ -57,7 +57,8 @@ public sealed partial class RoundManager
     /// </summary>
     private void BeginMerge(OpenRound open, IReadOnlyList<TrainPlan> plans, IReadOnlyList<ClientProfile> profiles)
     {
-        if (_strategy is ExpertBudgetStrategy delegating)
+        // A strategy with a server step needs the whole merged model: it merges in the manager.
+        if (_strategy is ExpertBudgetStrategy { HasServerStep: false } delegating)
         {
             open.Begin(plans, delegating.BeginDelegatedMerge(open.Round), _model, profiles, _strategy.Options.ValueBound);
             open.Aggregators = SpawnAggregators(open, generation: 0);

@@ -281,8 +281,10 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
         {
             try
             {
-                // Local paths only until remoting: the address part may name an earlier system.
-                Context.System.ActorSelection(ActorPath.Parse(e.ActorPath).ToStringWithoutAddress()).Tell(new Identify(id), Self);
+                // A client on another node is looked up there (its node may be back at the same
+                // address); a local path without its address, which may name an earlier system.
+                var path = ActorPath.Parse(e.ActorPath);
+                Context.System.ActorSelection(path.Address.HasGlobalScope ? path.ToString() : path.ToStringWithoutAddress()).Tell(new Identify(id), Self);
             }
             catch (Exception x) when (x is ArgumentException or FormatException)
             {

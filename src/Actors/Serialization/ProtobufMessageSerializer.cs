@@ -22,7 +22,7 @@ public sealed class ProtobufMessageSerializer : SerializerWithStringManifest
     public const int Id = 101;
 
     private static readonly IReadOnlyDictionary<string, MessageParser> Parsers = Build(
-        EventsReflection.Descriptor, MergeReflection.Descriptor, MessagesReflection.Descriptor,
+        EventsReflection.Descriptor, MergeReflection.Descriptor, Cluster.ClusterReflection.Descriptor, MessagesReflection.Descriptor,
         RoundReflection.Descriptor, TensorReflection.Descriptor, UpdatesReflection.Descriptor);
 
     public ProtobufMessageSerializer(ExtendedActorSystem system)

@@ -32,10 +32,11 @@ internal static class ExperimentCommand
         var basePath = CliOptions.Path("--base", null, "one pre-trained checkpoint for every cell (default: pre-train one per seed)");
         var parallel = CliOptions.Int("--parallel", 1, 1, "cells run at once (default 1: each cell already uses both cores)");
         var progress = CliOptions.Choice("--progress", "auto", [.. ExperimentChoices.ProgressModes], "progress display (auto: a bar on a terminal, lines otherwise)");
+        var diagnose = new Option<bool>("--diagnose") { Description = "write diagnostics-experts.csv and diagnostics-clients.csv in each cell's folder (a complete cell without them runs again)" };
 
         var command = new Command("experiment", "run the benchmark grid (strategies × seeds × alphas), then write metrics, a summary with the §5 verdicts and an HTML/SVG report")
         {
-            config, preset, strategies, seeds, alphas, budgetSets, rounds, pretrainSteps, outDir, basePath, parallel, progress,
+            config, preset, strategies, seeds, alphas, budgetSets, rounds, pretrainSteps, outDir, basePath, parallel, progress, diagnose,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -60,7 +61,9 @@ internal static class ExperimentCommand
                     Progress = Given(parse, progress) ? parse.GetValue(progress) : null,
                 };
                 var choices = fromCli.Over(fromConfig);
-                settings = ExperimentSettings.Resolve(choices, SimulationSettings.FromConfig(loaded)).Validate();
+                var template = SimulationSettings.FromConfig(loaded);
+                template = template with { Diagnose = template.Diagnose || parse.GetValue(diagnose) };
+                settings = ExperimentSettings.Resolve(choices, template).Validate();
                 if (settings.BasePath is not null && !File.Exists(settings.BasePath))
                 {
                     throw new ArgumentException($"--base file '{settings.BasePath}' not found (write one with hfedmoe pretrain)");

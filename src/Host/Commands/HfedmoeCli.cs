@@ -18,6 +18,8 @@ internal static class HfedmoeCli
         var root = new RootCommand("hfedmoe: federated fine-tuning of mixture-of-experts models under heterogeneous compute budgets");
         root.Add(PretrainCommand.Build(context));
         root.Add(SimulateCommand.Build(context));
+        root.Add(SeedCommand.Build(context));
+        root.Add(ClientCommand.Build(context));
         root.Add(ReplayCommand.Build(context));
         root.Add(ExperimentCommand.Build(context));
         root.Add(ImportCommand.Build(context));

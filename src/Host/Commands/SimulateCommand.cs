@@ -20,86 +20,43 @@ internal static class SimulateCommand
 {
     public static Command Build(CliContext context)
     {
-        var d = new SimulationSettings();
-        var config = CliOptions.Path("--config", null, $"HOCON file layered over the defaults; its {SimulationSettings.ConfigPath} section sets any option below (the command line wins)");
-        var rounds = CliOptions.Int("--rounds", d.Rounds, 1, "federated rounds");
-        var clients = CliOptions.Int("--clients", d.Clients, 1, "clients (budget tiers 4/8/16/32 assigned round-robin)");
-        var samples = CliOptions.Int("--samples-per-client", d.SamplesPerClient, 1, "training samples per client");
-        var alpha = CliOptions.Double("--alpha", d.Alpha, 0, double.PositiveInfinity, minExclusive: true, "Dirichlet concentration over topics (0.1 very skewed)");
-        var strategy = CliOptions.Choice("--strategy", d.Strategy, [.. StrategyFactory.Names], "federated strategy");
-        var seed = CliOptions.Int("--seed", d.Seed, 0, "seed of the data, the base model (when pre-trained) and the strategy");
-        var localSteps = CliOptions.Int("--local-steps", d.LocalSteps, 1, "local steps per client per round");
-        var batch = CliOptions.Int("--batch-size", d.BatchSize, 1, "local batch size");
-        var lr = CliOptions.Double("--lr", d.LearningRate, 0, 1, minExclusive: true, "local Adam learning rate");
-        var dataDir = CliOptions.Path("--data-dir", d.DataDir, "folder for the journal, spool, checkpoints and rounds.csv/json; a folder holding an unfinished run resumes it (same settings required)");
-        var basePath = CliOptions.Path("--base", null, "pre-trained checkpoint (hfedmoe pretrain; its model shape wins over the shape options); without it the base is pre-trained first");
-        var pretrainSteps = CliOptions.Int("--pretrain-steps", d.PretrainSteps, 1, "pre-training steps when no --base is given");
-        var publicSize = CliOptions.Int("--public-size", d.PublicSize, 1, "public pre-training samples");
-        var layers = CliOptions.Int("--layers", d.Layers, 1, "MoE blocks", 64);
-        var experts = CliOptions.Int("--experts", d.Experts, 1, "experts per MoE block", 4096);
-        var topK = CliOptions.Int("--top-k", d.TopK, 1, "experts per token", 4096);
-        var dModel = CliOptions.Int("--d-model", d.DModel, 1, "model width", 65536);
-        var hidden = CliOptions.Int("--hidden", d.Hidden, 1, "expert hidden width", 65536);
-        var attention = CliOptions.Choice("--attention", d.Attention ? "on" : "off", ["off", "on"], "self-attention sub-layer in each block");
-        var heads = CliOptions.Int("--heads", d.Heads, 1, "attention heads (with --attention on)", 1024);
+        var run = new RunOptions();
         var progress = CliOptions.Choice("--progress", "auto", ["auto", "bar", "plain"], "progress display (auto: a bar on a terminal, lines otherwise)");
+        var diagnose = new Option<bool>("--diagnose") { Description = "also write diagnostics-experts.csv and diagnostics-clients.csv (per round: each expert's holders, merged change and staleness; each client's loss and accuracy before and after aggregation) next to rounds.csv" };
         var fresh = new Option<bool>("--fresh") { Description = "refuse a --data-dir that already holds a run instead of resuming it (nothing is ever deleted)" };
 
-        var command = new Command("simulate", "fine-tune the base model federatedly in one process (actors, SQLite journal) and report accuracy per round")
+        var command = new Command("simulate", "fine-tune the base model federatedly in one process (actors, SQLite journal) and report accuracy per round");
+        foreach (var option in run.All)
         {
-            config, rounds, clients, samples, alpha, strategy, seed, localSteps, batch, lr, dataDir, basePath, pretrainSteps,
-            publicSize, layers, experts, topK, dModel, hidden, attention, heads, progress, fresh,
-        };
+            command.Add(option);
+        }
+        command.Add(progress);
+        command.Add(fresh);
+        command.Add(diagnose);
         command.SetAction((parse, cancellation) =>
         {
-            string? configFile = parse.GetValue(config);
             Config loaded;
             SimulationSettings s;
+            SettingOrigins origins;
             try
             {
-                loaded = HfedmoeConfig.Load(configFile);
-                s = SimulationSettings.FromConfig(loaded);
+                (loaded, s, origins) = run.Read(parse, command);
             }
             catch (Exception e) when (e is ConfigurationException or FormatException or ArgumentException)
             {
                 context.Error.WriteLine($"hfedmoe simulate: {OneLine(e.Message)}");
                 return Task.FromResult(HfedmoeCli.UsageError);
             }
-            T Pick<T>(Option<T> option, T fromConfig) => Given(parse, option) ? parse.GetValue(option)! : fromConfig;
-            s = s with
+            if (RunOptions.Given(parse, diagnose))
             {
-                Rounds = Pick(rounds, s.Rounds),
-                Clients = Pick(clients, s.Clients),
-                SamplesPerClient = Pick(samples, s.SamplesPerClient),
-                Alpha = Pick(alpha, s.Alpha),
-                Strategy = Pick(strategy, s.Strategy),
-                Seed = Pick(seed, s.Seed),
-                LocalSteps = Pick(localSteps, s.LocalSteps),
-                BatchSize = Pick(batch, s.BatchSize),
-                LearningRate = Pick(lr, s.LearningRate),
-                DataDir = Pick(dataDir, s.DataDir),
-                BasePath = Given(parse, basePath) ? parse.GetValue(basePath) : s.BasePath,
-                PretrainSteps = Pick(pretrainSteps, s.PretrainSteps),
-                PublicSize = Pick(publicSize, s.PublicSize),
-                Layers = Pick(layers, s.Layers),
-                Experts = Pick(experts, s.Experts),
-                TopK = Pick(topK, s.TopK),
-                DModel = Pick(dModel, s.DModel),
-                Hidden = Pick(hidden, s.Hidden),
-                Attention = Given(parse, attention) ? parse.GetValue(attention) == "on" : s.Attention,
-                Heads = Pick(heads, s.Heads),
-            };
-            var given = command.Options.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
-            var origins = SettingOrigins.Of(configFile,
-                SimulationKey.All.Where(k => k.Option is not null && given.Contains(k.Option)).Select(k => k.Key).ToHashSet(StringComparer.Ordinal));
+                s = s with { Diagnose = parse.GetValue(diagnose) };
+            }
             string mode = parse.GetValue(progress)!;
             bool bar = mode == "bar" || (mode == "auto" && context.Interactive);
             return Task.FromResult(Execute(context, s, origins, loaded, bar, parse.GetValue(fresh), cancellation));
         });
         return command;
     }
-
-    private static bool Given<T>(ParseResult parse, Option<T> option) => parse.GetResult(option) is { Implicit: false };
 
     private static string OneLine(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 

@@ -54,6 +54,11 @@ internal static class ExperimentRunner
             var cellSettings = settings.CellSettings(cell, bases[cell.Seed].Path);
             string dir = cellSettings.DataDir;
             var record = CellFolder.Complete(dir, CellFolder.Fingerprint(cellSettings, bases[cell.Seed].Digest), settings.Rounds);
+            if (record is not null && cellSettings.Diagnose && !File.Exists(Path.Combine(dir, RunDiagnostics.ExpertsFile)))
+            {
+                // Diagnostics are written while the cell runs (the models are gone afterwards).
+                record = null;
+            }
             if (record is not null)
             {
                 results[i] = ExperimentRow.From(cell, record.Rounds);

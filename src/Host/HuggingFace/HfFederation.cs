@@ -26,10 +26,12 @@ internal static class HfFederation
         ArgumentNullException.ThrowIfNull(log);
         string source = s.Source ?? throw new ArgumentException("no model folder: set hfedmoe.hf.model.source or give --model");
         string clientsDir = s.ClientsDir ?? throw new ArgumentException("no client data: set hfedmoe.hf.data.clients-dir or give --clients");
-        TorchNative.EnsureLoaded();
-        if (s.Threads > 0)
+        var device = TorchDevice.Open(s.Torch);
+        if (device.IsCuda)
         {
-            TorchSharp.torch.set_num_threads(s.Threads);
+            // The Hugging Face trainer builds its modules and batches on the CPU; moving it is part
+            // of issue 12's model work. Refusing beats training silently on the wrong device.
+            throw new ArgumentException($"{TorchSettings.DeviceKey} = {s.Torch.Device}: hfedmoe federate trains on the CPU only so far; set it to cpu");
         }
         using var checkpoint = HfCheckpoint.Open(source);
         var tokenizer = HfTokenizer.Load(source);

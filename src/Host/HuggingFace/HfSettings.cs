@@ -2,6 +2,7 @@ using System.Globalization;
 using Akka.Configuration;
 using HFedMoE.Actors.Configuration;
 using HFedMoE.Model.Data.Text;
+using HFedMoE.Model.Torch;
 
 namespace HFedMoE.Host.HuggingFace;
 
@@ -22,7 +23,8 @@ internal sealed record HfSettings
     public int BatchSize { get; init; } = 8;
     public double LearningRate { get; init; } = 3e-3;
     public int Seed { get; init; } = 7;
-    public int Threads { get; init; }
+    /// <summary>libtorch's device and threads (<c>hfedmoe.model</c>).</summary>
+    public TorchSettings Torch { get; init; } = TorchSettings.Cpu;
     public string Out { get; init; } = ".data/hf-federate";
     public string? ExportDtype { get; init; }
     public int MaxShardMb { get; init; } = 5000;
@@ -52,7 +54,7 @@ internal sealed record HfSettings
             BatchSize = c.GetInt("federate.batch-size"),
             LearningRate = c.GetDouble("federate.lr"),
             Seed = c.GetInt("federate.seed"),
-            Threads = c.GetInt("federate.threads"),
+            Torch = TorchConfig.FromConfig(config),
             Out = c.GetString("federate.out"),
             ExportDtype = Optional("export.dtype") is { Length: > 0 } t ? t : null,
             MaxShardMb = c.GetInt("export.max-shard-mb"),
@@ -78,7 +80,6 @@ internal sealed record HfSettings
         Check(LocalSteps >= 1, "federate.local-steps", LocalSteps, "≥ 1");
         Check(BatchSize >= 1, "federate.batch-size", BatchSize, "≥ 1");
         Check(LearningRate > 0, "federate.lr", LearningRate, "> 0");
-        Check(Threads >= 0, "federate.threads", Threads, "≥ 0");
         Check(ExportDtype is null or "float32" or "float16" or "bfloat16", "export.dtype", ExportDtype ?? "", "float32, float16, bfloat16 or empty");
         Check(MaxShardMb >= 1, "export.max-shard-mb", MaxShardMb, "≥ 1");
     }

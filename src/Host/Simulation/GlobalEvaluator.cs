@@ -42,4 +42,43 @@ internal sealed class GlobalEvaluator
         }
         return (double)correct / _data.Count;
     }
+
+    /// <summary>Mean cross-entropy and accuracy of <paramref name="global"/> on the set (NaN, NaN when it is empty).</summary>
+    public (double Loss, double Accuracy) LossAndAccuracy(GlobalModel global)
+    {
+        ArgumentNullException.ThrowIfNull(global);
+        if (_data.Count == 0)
+        {
+            return (double.NaN, double.NaN);
+        }
+        global.CopyTo(_model.Parameters);
+        int classes = _model.Config.Classes;
+        double loss = 0;
+        long correct = 0;
+        foreach (var batch in _data.InOrder(BatchSize))
+        {
+            var logits = _model.Forward(batch.Tokens, batch.Size, batch.Length, batch.Lengths);
+            for (int i = 0; i < batch.Size; i++)
+            {
+                var row = logits.Slice(i * classes, classes);
+                int best = 0;
+                double max = row[0];
+                for (int k = 1; k < classes; k++)
+                {
+                    if (row[k] > max)
+                    {
+                        (max, best) = (row[k], k);
+                    }
+                }
+                double sum = 0;
+                for (int k = 0; k < classes; k++)
+                {
+                    sum += Math.Exp(row[k] - max);
+                }
+                loss += max + Math.Log(sum) - row[batch.Labels[i]];
+                correct += best == batch.Labels[i] ? 1 : 0;
+            }
+        }
+        return (loss / _data.Count, (double)correct / _data.Count);
+    }
 }

@@ -5,6 +5,7 @@ using Akka.Persistence.Sql.Query;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using HFedMoE.Actors.Configuration;
+using HFedMoE.Actors.Persistence;
 using HFedMoE.Actors.Rounds;
 
 namespace HFedMoE.Host.Simulation;
@@ -59,7 +60,7 @@ internal static class RoundHistory
         var system = ActorSystem.Create("replay", HfedmoeConfig.ActorSystemConfig(config, Path.GetFullPath(dataDir)));
         try
         {
-            var journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+            var journal = SqlReadJournalStartup.OpenAsync(system).GetAwaiter().GetResult();
             return read(journal, system.Materializer());
         }
         finally

@@ -109,7 +109,7 @@ internal sealed class RoundMetricsFile(string directory)
     }
 
     /// <summary>Temporary file, flushed to disk, renamed over the old one: a crash leaves the old file or the new, never half of one.</summary>
-    private static void WriteAtomically(string path, string text)
+    internal static void WriteAtomically(string path, string text)
     {
         string temp = path + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))

@@ -38,6 +38,10 @@ internal static class RoundRebuilder
         var splits = BenchmarkSplits.Generate(settings.Corpus, settings.Partition, (ulong)settings.Seed);
         var profiles = splits.Clients.Select((p, i) => ClientSetup.From(p, settings.TierOf(i)).Profile).ToDictionary(p => p.ClientId, StringComparer.Ordinal);
         var strategy = StrategyFactory.Create(settings.Strategy, settings.StrategyOptions());
+        if (strategy is ExpertBudgetStrategy { KeepsStateAcrossRounds: true })
+        {
+            throw new InvalidOperationException($"{settings.Strategy} with a server step or exploration (strategy-options.plus server-momentum, server-lr, holder-lr-exponent, explore-after) keeps state across rounds, so one round cannot be re-merged alone");
+        }
         var plans = strategy.ConfigureTrain(round, model, [.. record.Participants.Select(p => profiles[p])]);
         bool plansMatch = plans.Select(Digests.OfPlan).SequenceEqual(record.PlanDigests, StringComparer.Ordinal);
 

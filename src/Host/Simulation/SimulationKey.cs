@@ -39,6 +39,7 @@ internal sealed record SimulationKey(string Key, string? Option, Func<Simulation
         new("model.hidden", "--hidden", s => Int(s.Hidden)),
         new("model.attention", "--attention", s => s.Attention ? "on" : "off"),
         new("model.heads", "--heads", s => Int(s.Heads)),
+        new("diagnose", "--diagnose", s => s.Diagnose ? "on" : "off", AffectsResults: false),
         new("strategy-options.lambda", null, s => Real(s.EffectiveKnobs.Lambda)),
         new("strategy-options.beta", null, s => Real(s.EffectiveKnobs.Beta)),
         new("strategy-options.tau", null, s => Real(s.EffectiveKnobs.Tau)),
@@ -52,6 +53,11 @@ internal sealed record SimulationKey(string Key, string? Option, Func<Simulation
         new("strategy-options.plus.selection", null, s => s.EffectiveKnobs.PlusSelection),
         new("strategy-options.plus.untrained-weight", null, s => Real(s.EffectiveKnobs.PlusUntrainedWeight)),
         new("strategy-options.plus.router", null, s => s.EffectiveKnobs.PlusRouter),
+        new("strategy-options.plus.server-momentum", null, s => Real(s.EffectiveKnobs.PlusServerMomentum)),
+        new("strategy-options.plus.server-lr", null, s => Real(s.EffectiveKnobs.PlusServerLearningRate)),
+        new("strategy-options.plus.holder-lr-exponent", null, s => Real(s.EffectiveKnobs.PlusHolderLrExponent)),
+        new("strategy-options.plus.explore-after", null, s => Int(s.EffectiveKnobs.PlusExploreAfter)),
+        new("strategy-options.plus.explore-slots", null, s => Int(s.EffectiveKnobs.PlusExploreSlots)),
     ];
 
     /// <summary>The key named <paramref name="key"/> (relative to <see cref="SimulationSettings.ConfigPath"/>).</summary>

@@ -76,6 +76,13 @@ internal sealed record SimulationSettings
 
     public int Heads { get; init; } = 4;
 
+    /// <summary>
+    /// Write the per-round, per-expert and per-client diagnostics (<see cref="RunDiagnostics"/>).
+    /// Not part of the run's identity: it changes what is written, never what is trained.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool Diagnose { get; init; }
+
     public CorpusConfig Corpus => new() { PublicSize = PublicSize };
 
     public PartitionConfig Partition => new() { Clients = Clients, SamplesPerClient = SamplesPerClient, DirichletAlpha = Alpha };
@@ -170,6 +177,7 @@ internal sealed record SimulationSettings
             Hidden = c.GetInt("model.hidden"),
             Attention = c.GetBoolean("model.attention"),
             Heads = c.GetInt("model.heads"),
+            Diagnose = c.GetBoolean("diagnose"),
         };
     }
 

@@ -8,6 +8,7 @@ using HFedMoE.Host.Pretraining;
 using HFedMoE.Model.Checkpoints;
 using HFedMoE.Model.Data;
 using HFedMoE.Model.Federated;
+using HFedMoE.Model.Torch;
 using HFedMoE.Model.Nn;
 using Akka.Actor;
 using Akka.Configuration;
@@ -63,6 +64,8 @@ internal static class Simulator
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(log);
         settings.Validate();
+        // The engine and its device first: a device that is not there fails before anything is written or pre-trained.
+        var trainerOptions = TrainerOptions(settings, config, log);
         var clock = Stopwatch.StartNew();
         var folder = new RunFolder(settings.DataDir);
         string dataDir = folder.Path;
@@ -138,9 +141,19 @@ internal static class Simulator
                 : $"resuming the run in {dataDir}: {reports.Count} rounds done, round {open.Round} was open ({open.Accepted.Count} of {open.Participants.Count} updates accepted) and is finished from the journal");
         }
 
+        RunDiagnostics? diagnostics = null;
+        GlobalModel? current = null;
+        if (settings.Diagnose)
+        {
+            diagnostics = new RunDiagnostics(dataDir, modelConfig,
+                [.. splits.Clients.Select((p, i) => (clients[i].Profile.ClientId, clients[i].Profile.Tier ?? "", (IReadOnlyList<Sample>)p.Samples))]);
+            current = ModelAfter(reports, spool, initial);
+            diagnostics.Start(reports, current);
+        }
+
         var setup = new FederationSetup(
-            settings.Strategy, settings.StrategyOptions(), modelConfig, initial, clients, rounds,
-            new LocalTrainerOptions { FrozenPrefixes = settings.FrozenPrefixes });
+            settings.Strategy, settings.StrategyOptions() with { PerClientMetrics = settings.Diagnose }, modelConfig, initial, clients, rounds,
+            trainerOptions);
         var timeout = rounds.Deadline * (rounds.MaxExtensions + 2);
         var system = ActorSystem.Create("simulate", systemConfig);
         try
@@ -155,6 +168,11 @@ internal static class Simulator
                     throw new InvalidOperationException($"the federation reported round {report.Round}; round {reports.Count} was expected next");
                 }
                 reports.Add(report);
+                if (diagnostics is not null)
+                {
+                    diagnostics.Record(report, current!, model);
+                    current = model;
+                }
                 if (report.Outcome == "committed")
                 {
                     checkpoint.Write(report.Round, model, report.ModelDigest);
@@ -314,8 +332,22 @@ internal static class Simulator
         }
     }
 
+    // The engine and, for libtorch, the device and threads from hfedmoe.model (opened once: libtorch's threads are process-wide).
+    private static LocalTrainerOptions TrainerOptions(SimulationSettings settings, Config config, Action<string> log)
+    {
+        var engine = TorchConfig.EngineFromConfig(config);
+        var options = new LocalTrainerOptions { FrozenPrefixes = settings.FrozenPrefixes, Engine = engine };
+        if (engine != ModelEngine.Torch)
+        {
+            return options;
+        }
+        var device = TorchDevice.Open(TorchConfig.FromConfig(config));
+        log($"training on TorchSharp: {device}");
+        return options with { Device = device.Device };
+    }
+
     /// <summary>The checkpoint's model shape (from the <c>model_config</c> metadata hfedmoe pretrain writes), when it has one.</summary>
-    private static SimulationSettings WithCheckpointShape(SimulationSettings settings, string path, Action<string> log)
+    internal static SimulationSettings WithCheckpointShape(SimulationSettings settings, string path, Action<string> log)
     {
         if (!SafeTensorsReader.Read(path).Metadata.TryGetValue("model_config", out string? json))
         {
@@ -336,7 +368,7 @@ internal static class Simulator
         return shaped.Validate();
     }
 
-    private static string Pretrain(SimulationSettings settings, string path, Action<string> log, Action<PretrainProgress>? progress, CancellationToken cancellation)
+    internal static string Pretrain(SimulationSettings settings, string path, Action<string> log, Action<PretrainProgress>? progress, CancellationToken cancellation)
     {
         var pretrain = new PretrainSettings
         {

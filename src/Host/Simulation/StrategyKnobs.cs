@@ -59,6 +59,21 @@ internal sealed record StrategyKnobs
     /// <summary>hfedmoe-plus: <c>fedavg</c>, <c>preference</c> or <c>holders</c> (<c>plus.router</c>).</summary>
     public string PlusRouter { get; init; } = "holders";
 
+    /// <summary>hfedmoe-plus: β of the server momentum per expert over its holders (<c>plus.server-momentum</c>).</summary>
+    public double PlusServerMomentum { get; init; } = Defaults.Plus.ServerMomentum;
+
+    /// <summary>hfedmoe-plus: η of the server step (<c>plus.server-lr</c>).</summary>
+    public double PlusServerLearningRate { get; init; } = Defaults.Plus.ServerLearningRate;
+
+    /// <summary>hfedmoe-plus: γ in η_e = η·(holders/accepted)^γ (<c>plus.holder-lr-exponent</c>).</summary>
+    public double PlusHolderLrExponent { get; init; } = Defaults.Plus.HolderLrExponent;
+
+    /// <summary>hfedmoe-plus: K, rounds without a holder after which an expert is explored (<c>plus.explore-after</c>, 0: off).</summary>
+    public int PlusExploreAfter { get; init; } = Defaults.Plus.ExploreAfter;
+
+    /// <summary>hfedmoe-plus: budget slots a client gives to stale experts at most (<c>plus.explore-slots</c>).</summary>
+    public int PlusExploreSlots { get; init; } = Defaults.Plus.ExploreSlots;
+
     /// <summary>Reads the <see cref="Section"/> object of a <c>hfedmoe.simulate</c> config (reference.conf fills what it lacks).</summary>
     public static StrategyKnobs FromConfig(Config simulate)
     {
@@ -79,6 +94,11 @@ internal sealed record StrategyKnobs
             PlusSelection = c.GetString("plus.selection"),
             PlusUntrainedWeight = c.GetDouble("plus.untrained-weight"),
             PlusRouter = c.GetString("plus.router"),
+            PlusServerMomentum = c.GetDouble("plus.server-momentum"),
+            PlusServerLearningRate = c.GetDouble("plus.server-lr"),
+            PlusHolderLrExponent = c.GetDouble("plus.holder-lr-exponent"),
+            PlusExploreAfter = c.GetInt("plus.explore-after"),
+            PlusExploreSlots = c.GetInt("plus.explore-slots"),
         };
     }
 
@@ -116,7 +136,12 @@ internal sealed record StrategyKnobs
                     "preference" => Model.Federated.PlusRouter.Preference,
                     "holders" => Model.Federated.PlusRouter.Holders,
                     _ => Model.Federated.PlusRouter.FedAvg,
-                }),
+                },
+                PlusServerMomentum,
+                PlusServerLearningRate,
+                PlusHolderLrExponent,
+                PlusExploreAfter,
+                PlusExploreSlots),
         };
     }
 
@@ -138,6 +163,17 @@ internal sealed record StrategyKnobs
         Choice(origins, "plus.selection", PlusSelection, PlusSelectionNames);
         Range(origins, "plus.untrained-weight", PlusUntrainedWeight, 0, 1);
         Choice(origins, "plus.router", PlusRouter, PlusRouterNames);
+        if (!(PlusServerMomentum >= 0 && PlusServerMomentum < 1))
+        {
+            Fail(origins, "plus.server-momentum", "a number in [0, 1)", PlusServerMomentum);
+        }
+        if (!(PlusServerLearningRate > 0 && PlusServerLearningRate <= 10))
+        {
+            Fail(origins, "plus.server-lr", "a number in (0, 10]", PlusServerLearningRate);
+        }
+        Range(origins, "plus.holder-lr-exponent", PlusHolderLrExponent, 0, 4);
+        Range(origins, "plus.explore-after", PlusExploreAfter, 0, double.MaxValue);
+        Range(origins, "plus.explore-slots", PlusExploreSlots, 1, double.MaxValue);
     }
 
     private static void Range(SettingOrigins origins, string key, double value, double lo, double hi)

@@ -23,6 +23,9 @@ internal sealed class ClientRoundStatistics
         _trainers = new int[expertCount];
     }
 
+    /// <summary>Per global expert id: accepted updates that trained it so far.</summary>
+    public IReadOnlyList<int> Trainers => _trainers;
+
     /// <summary>Null if the reply's measurements are usable, else what is wrong with them.</summary>
     public static string? Problem(SparseUpdate update)
     {
@@ -45,7 +48,7 @@ internal sealed class ClientRoundStatistics
     public void Count(SparseUpdate update, bool accepted)
     {
         _counted[update.ClientId] = new Counted(accepted, update.SampleCount, update.StartAccuracy, update.LocalAccuracy,
-            update.Flops, update.ExpertBackwardPasses, update.LocalSteps - update.FailedSteps);
+            update.Flops, update.ExpertBackwardPasses, update.LocalSteps - update.FailedSteps, update.Loss, update.TrainedExperts.Distinct().Count());
         if (accepted)
         {
             foreach (int e in update.TrainedExperts.Distinct())
@@ -78,6 +81,16 @@ internal sealed class ClientRoundStatistics
             metrics[RoundMetric.ExpertTrainers(e)] = _trainers[e];
         }
         metrics[RoundMetric.ExpertUsageBalance] = UsageBalance(_trainers);
+        if (_options.PerClientMetrics)
+        {
+            foreach (var (id, c) in _counted.Where(c => c.Value.Accepted))
+            {
+                metrics[RoundMetric.Client(id, "loss")] = c.Loss;
+                metrics[RoundMetric.Client(id, "start_accuracy")] = c.StartAccuracy;
+                metrics[RoundMetric.Client(id, "local_accuracy")] = c.LocalAccuracy;
+                metrics[RoundMetric.Client(id, "trained_experts")] = c.TrainedExperts;
+            }
+        }
     }
 
     /// <summary>A profile's tier in metric names: its tier name, else "cap{cap}", else "none".</summary>
@@ -145,5 +158,5 @@ internal sealed class ClientRoundStatistics
         return h / Math.Log(counts.Length);
     }
 
-    private sealed record Counted(bool Accepted, int Samples, double StartAccuracy, double LocalAccuracy, long Flops, long BackwardPasses, int TrainedSteps);
+    private sealed record Counted(bool Accepted, int Samples, double StartAccuracy, double LocalAccuracy, long Flops, long BackwardPasses, int TrainedSteps, double Loss, int TrainedExperts);
 }

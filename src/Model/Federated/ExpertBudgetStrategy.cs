@@ -78,6 +78,10 @@ public abstract class ExpertBudgetStrategy : IFederatedStrategy
     /// </summary>
     public DelegatedMerge BeginDelegatedMerge(int round)
     {
+        if (HasServerStep)
+        {
+            throw new InvalidOperationException($"{Name} takes a server step on the whole merged model (and keeps state across rounds); merge it with {nameof(BeginAggregateTrain)}, not elsewhere");
+        }
         var model = ConfiguredModel(round);
         var bounds = Bounds();
         return new DelegatedMerge(new RoundAggregation(this, _round, model, _plans, _profiles, bounds, metricsOnly: true), bounds, RouterMerge);
@@ -145,6 +149,31 @@ public abstract class ExpertBudgetStrategy : IFederatedStrategy
 
     /// <summary>How much a validated reply counts in each part of the merge.</summary>
     protected internal abstract ContributionWeights WeightsFor(SparseUpdate update, TrainPlan plan);
+
+    /// <summary>
+    /// True when the weighted merge is followed by a step on the whole merged model with state
+    /// kept across rounds (<see cref="AfterMerge"/>): such a strategy cannot hand its merge to the
+    /// aggregator actors (<see cref="BeginDelegatedMerge"/> refuses), and one round cannot be
+    /// re-merged alone.
+    /// </summary>
+    public virtual bool HasServerStep => false;
+
+    /// <summary>
+    /// The round's model from the weighted merge (called only when <see cref="HasServerStep"/>):
+    /// <paramref name="holders"/> per global expert id, <paramref name="accepted"/> updates merged.
+    /// </summary>
+    protected internal virtual GlobalModel AfterMerge(GlobalModel previous, GlobalModel merged, IReadOnlyList<int> holders, int accepted) => merged;
+
+    /// <summary>
+    /// True when the plans or the merge of a round depend on earlier rounds beyond the model (a
+    /// server step's momentum, exploration's staleness), so one round cannot be re-derived alone.
+    /// </summary>
+    public virtual bool KeepsStateAcrossRounds => HasServerStep;
+
+    /// <summary>Told the holders per global expert id of every completed merge and the version it produced.</summary>
+    protected internal virtual void OnMerged(int version, IReadOnlyList<int> holders)
+    {
+    }
 
     /// <summary>True when router weights are HFedMoE's a_c (bounded by the layer count).</summary>
     protected internal virtual bool UsesGatingPreference => false;

@@ -65,6 +65,55 @@ public static class ExpertSelection
     public static int[] SnipTopK(IReadOnlyList<int> routed, ReadOnlySpan<double> saliency, int budget) =>
         Rank(routed, saliency, budget, positiveOnly: false);
 
+    /// <summary>
+    /// Exploration on top of a selection: the routed experts of <paramref name="stale"/> not yet in
+    /// <paramref name="chosen"/>, best <paramref name="scores"/> first (ties to the lower id), take up
+    /// to <paramref name="slots"/> places, whatever their score; if that overfills
+    /// <paramref name="budget"/>, the lowest-scored non-stale experts of <paramref name="chosen"/> make
+    /// room. The result never exceeds the budget and is sorted by expert id.
+    /// </summary>
+    public static int[] Explore(IReadOnlyList<int> chosen, IReadOnlyList<int> routed, ReadOnlySpan<double> scores, int budget, IReadOnlyList<int> stale, int slots)
+    {
+        ArgumentNullException.ThrowIfNull(chosen);
+        ArgumentNullException.ThrowIfNull(stale);
+        CheckBudget(budget);
+        if (slots < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(slots), slots, "exploration slots must be ≥ 0");
+        }
+        var u = CheckRouted(routed, scores.Length);
+        if (chosen.Count > budget || chosen.Any(e => Array.BinarySearch(u, e) < 0))
+        {
+            throw new ArgumentException($"the selection [{string.Join(", ", chosen)}] must be routed experts within the budget {budget}", nameof(chosen));
+        }
+        var staleSet = stale.ToHashSet();
+        var picked = chosen.ToHashSet();
+        var s = scores.ToArray();
+        int ByScore(int a, int b) => s[a] != s[b] ? s[b].CompareTo(s[a]) : a.CompareTo(b);
+        var candidates = u.Where(e => staleSet.Contains(e) && !picked.Contains(e)).ToList();
+        candidates.Sort(ByScore);
+        var added = candidates.Take(Math.Min(slots, budget)).ToList();
+        var kept = chosen.ToList();
+        // Make room by dropping the weakest non-stale experts of the selection.
+        kept.Sort(ByScore);
+        int over = kept.Count + added.Count - budget;
+        for (int i = kept.Count - 1; i >= 0 && over > 0; i--)
+        {
+            if (!staleSet.Contains(kept[i]))
+            {
+                kept.RemoveAt(i);
+                over--;
+            }
+        }
+        if (over > 0)
+        {
+            added.RemoveRange(added.Count - over, over);
+        }
+        var result = kept.Concat(added).ToArray();
+        Array.Sort(result);
+        return result;
+    }
+
     private static int[] Rank(IReadOnlyList<int> routed, ReadOnlySpan<double> scores, int budget, bool positiveOnly)
     {
         var u = CheckRouted(routed, scores.Length);

@@ -12,9 +12,11 @@ namespace HFedMoE.Model.Federated;
 /// A ⊆ U with |A| ≤ budget; the backward pass and the AdamW step run with every expert outside A
 /// frozen, so a frozen expert's weights and moments do not move (optimizer state is reset each
 /// round). At the end it reports u_c(e), s^c(e), the trained set, and the sparse update.
-/// Each step runs ONE forward (<see cref="MoETransformer.Loss"/>): the selector scores from its
-/// routing, then <see cref="MoETransformer.Backward"/> back-propagates that same pass with the
-/// chosen mask. A FedAvg-Naive step that fails runs no backward at all.
+/// Each step runs ONE forward (<c>Loss</c>): the selector scores from its routing, then
+/// <c>Backward</c> back-propagates that same pass with the chosen mask. A FedAvg-Naive step that
+/// fails runs no backward at all. The engine (<see cref="LocalTrainerOptions.Engine"/>) is the
+/// TorchSharp model (<see cref="Nn.TorchMoE.TorchMoETransformer"/>) or our former
+/// <see cref="MoETransformer"/>; both train the same update within float tolerance.
 ///
 /// Also measured, for the round's metrics: the accuracy of the received model on the first
 /// batch and of the last step's starting weights on the last batch (see
@@ -27,7 +29,7 @@ public sealed class LocalTrainer
 {
     private readonly ModelConfig _config;
     private readonly LocalTrainerOptions _options;
-    private readonly Dictionary<int, (MoETransformer Model, AdamW Optimizer)> _byTopK = [];
+    private readonly Dictionary<int, ILocalModel> _byTopK = [];
 
     public LocalTrainer(ModelConfig config, LocalTrainerOptions? options = null)
     {
@@ -47,16 +49,16 @@ public sealed class LocalTrainer
         {
             throw new ArgumentException($"plan is for model version {plan.ModelVersion}; the given model is version {global.Version}", nameof(plan));
         }
-        var (model, adam) = ModelFor(plan.ActiveExpertsPerToken ?? _config.TopK);
-        var store = model.Parameters;
+        var model = ModelFor(plan.ActiveExpertsPerToken ?? _config.TopK);
+        var store = model.Store;
         global.CopyTo(store);
-        adam.ResetState();
         int layers = _config.Layers, perLayer = _config.Experts, experts = layers * perLayer;
         int hiddenKept = HiddenKept(plan);
         if (hiddenKept < _config.ExpertHidden)
         {
             NarrowExperts(store, hiddenKept);
         }
+        model.Load();
 
         var random = new DeterministicRandom((ulong)plan.Seed ^ 0x5DEECE66DUL);
         var frozen = new ExpertMask(layers, perLayer);
@@ -90,7 +92,7 @@ public sealed class LocalTrainer
                 // The masked backward below overwrites the backward counters: keep the probe's.
                 flops += model.LastStep.BackwardFlops;
             }
-            float loss = probed ? model.LastStep.Loss : model.Loss(batch.Tokens, batch.Size, batch.Length, batch.Labels, batch.Lengths);
+            float loss = probed ? model.LastStep.Loss : model.Loss(batch);
             Record(model, batch.Size, plan.Lambda, usageSum, importanceSum, tokens);
             samplesSeen += batch.Size;
             scoredBatches++;
@@ -121,7 +123,7 @@ public sealed class LocalTrainer
             {
                 throw new InvalidOperationException($"selector {plan.Selector} chose {active.Length} experts; the budget is {plan.ExpertBudget}");
             }
-            adam.Step((float)plan.Local.LearningRate, frozen);
+            model.Step((float)plan.Local.LearningRate, frozen);
             onStep?.Invoke(new LocalStep(steps, routed.Count, model.LastStep.ExpertsWithBackward, false, loss));
             foreach (int e in active)
             {
@@ -141,7 +143,7 @@ public sealed class LocalTrainer
             var scratchTokens = new long[experts];
             foreach (var batch in data.InOrder(_options.UsagePassBatchSize))
             {
-                model.Forward(batch.Tokens, batch.Size, batch.Length, batch.Lengths);
+                model.Forward(batch);
                 Record(model, batch.Size, plan.Lambda, usageSum, scratch, scratchTokens);
                 samplesSeen += batch.Size;
             }
@@ -165,29 +167,25 @@ public sealed class LocalTrainer
             }
         }
         var trainedIds = Enumerable.Range(0, experts).Where(e => trained[e]).ToArray();
+        model.Sync(gradients: false);
         return new SparseUpdate(
             plan.ClientId, plan.Round, plan.ModelVersion, data.Count,
             usage, importance, frequency, trainedIds,
-            Tensors(store, global.Layout, trained, hiddenKept, adam.Groups),
+            Tensors(store, global.Layout, trained, hiddenKept, model.Groups),
             ok > 0 ? lossSum / ok : 0.0,
             LocalSteps: steps, FailedSteps: failed, ExpertBackwardPasses: backwardPasses,
             StartAccuracy: startAccuracy, LocalAccuracy: localAccuracy, Flops: flops);
     }
 
-    private (MoETransformer, AdamW) ModelFor(int topK)
+    private ILocalModel ModelFor(int topK)
     {
-        if (!_byTopK.TryGetValue(topK, out var pair))
+        if (!_byTopK.TryGetValue(topK, out var model))
         {
-            var model = new MoETransformer(_config with { TopK = Math.Clamp(topK, 1, _config.Experts) }, seed: 0);
-            var adam = new AdamW(model.Parameters, _options.Adam);
-            foreach (var prefix in _options.FrozenPrefixes)
-            {
-                adam.Groups.Freeze(prefix);
-            }
-            pair = (model, adam);
-            _byTopK[topK] = pair;
+            var config = _config with { TopK = Math.Clamp(topK, 1, _config.Experts) };
+            model = _options.Engine == ModelEngine.Torch ? new TorchLocalModel(config, _options) : new FormerLocalModel(config, _options);
+            _byTopK[topK] = model;
         }
-        return pair;
+        return model;
     }
 
     private int HiddenKept(TrainPlan plan) =>
@@ -216,7 +214,7 @@ public sealed class LocalTrainer
         }
     }
 
-    private static void Record(MoETransformer model, int batch, double lambda, double[] usageSum, double[] importanceSum, long[] tokens)
+    private static void Record(ILocalModel model, int batch, double lambda, double[] usageSum, double[] importanceSum, long[] tokens)
     {
         var gates = model.SampleGateProbabilities;
         int experts = usageSum.Length;
@@ -229,7 +227,37 @@ public sealed class LocalTrainer
         }
     }
 
-    private static int[] Select(TrainPlan plan, MoETransformer model, List<int> routed, double[]? saliency, DeterministicRandom random)
+    private static int[] Select(TrainPlan plan, ILocalModel model, List<int> routed, double[]? saliency, DeterministicRandom random)
+    {
+        var chosen = SelectByRule(plan, model, routed, saliency, random);
+        if (plan.ExploreExperts is not { Count: > 0 } stale || plan.ExploreSlots <= 0 || plan.Selector == ExpertSelector.RandomK)
+        {
+            return chosen;
+        }
+        // Exploration ranks the stale experts by the selector's own score.
+        int experts = model.Config.Layers * model.Config.Experts;
+        double[] scores;
+        switch (plan.Selector)
+        {
+            case ExpertSelector.SnipTopK:
+                scores = saliency!;
+                break;
+            case ExpertSelector.FrequencyTopK:
+                scores = new double[experts];
+                for (int e = 0; e < experts; e++)
+                {
+                    scores[e] = model.TokensPerExpert[e];
+                }
+                break;
+            default:
+                var (imp, _, ib) = InformationBottleneck.Evaluate(model.SampleGateProbabilities, model.LastBatchSize, experts, plan.Lambda, plan.Beta);
+                scores = plan.Selector == ExpertSelector.Importance ? imp.Combined : ib;
+                break;
+        }
+        return ExpertSelection.Explore(chosen, routed, scores, plan.ExpertBudget, stale, plan.ExploreSlots);
+    }
+
+    private static int[] SelectByRule(TrainPlan plan, ILocalModel model, List<int> routed, double[]? saliency, DeterministicRandom random)
     {
         var gates = model.SampleGateProbabilities;
         int batch = model.LastBatchSize, experts = model.Config.Layers * model.Config.Experts;
@@ -259,11 +287,12 @@ public sealed class LocalTrainer
     /// expert. No optimiser step is taken, so it costs compute but trains nothing. The forward's
     /// activations stay in the model for the masked backward that follows.
     /// </summary>
-    private double[] ProbeSaliency(MoETransformer model, Batch batch, int experts)
+    private double[] ProbeSaliency(ILocalModel model, Batch batch, int experts)
     {
-        model.Loss(batch.Tokens, batch.Size, batch.Length, batch.Labels, batch.Lengths);
+        model.Loss(batch);
         model.Backward(null);
-        var store = model.Parameters;
+        model.Sync(gradients: true);
+        var store = model.Store;
         var saliency = new double[experts];
         for (int l = 0; l < _config.Layers; l++)
         {
@@ -293,9 +322,9 @@ public sealed class LocalTrainer
     /// following <see cref="MoETransformer.Loss"/> reads, training is bit-for-bit unchanged.
     /// It costs one forward on the round's first and last steps.
     /// </summary>
-    private static double BatchAccuracy(MoETransformer model, Batch batch)
+    private static double BatchAccuracy(ILocalModel model, Batch batch)
     {
-        var logits = model.Forward(batch.Tokens, batch.Size, batch.Length, batch.Lengths);
+        var logits = model.Forward(batch);
         int classes = model.Config.Classes, counted = 0, correct = 0;
         for (int b = 0; b < batch.Size; b++)
         {

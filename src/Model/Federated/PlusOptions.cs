@@ -10,16 +10,58 @@ namespace HFedMoE.Model.Federated;
 /// With n_e holders out of N equal clients the expert moves by κ_e = n_e / (n_e + ρ·(N − n_e)) of
 /// the holders' mean change: an expert one client trained no longer takes that client's copy whole.
 /// <paramref name="Router"/>: how the router is merged.
+/// <paramref name="ServerMomentum"/>: β of a server step per expert after the merge (FedAvgM over
+/// holders only): m_e ← β·m_e + Δ_e, x_e ← x_e + η_e·m_e, where Δ_e is the merged change of expert
+/// e; an expert no client trained this round keeps m_e and does not move.
+/// <paramref name="ServerLearningRate"/>: η of that step.
+/// <paramref name="HolderLrExponent"/>: γ in η_e = η·(n_e / N)^γ, n_e the expert's holders and N the
+/// accepted updates (0: every expert steps by η).
+/// <paramref name="ExploreAfter"/>: K; an expert no accepted update trained for K rounds or more is
+/// "stale" and the plans ask clients to rank it first among the routed experts they select from,
+/// within the same budget (0: off). <paramref name="ExploreSlots"/>: at most this many of a
+/// client's budget go to stale experts.
+/// With β = 0, η = 1, γ = 0 there is no server step; K = 0 leaves selection alone.
 /// Defaults: the configuration chosen on the tuning cells (docs/results/tuning.md).
 /// </summary>
-public sealed record PlusOptions(PlusSelection Selection = PlusSelection.Snip, double UntrainedWeight = 0.25, PlusRouter Router = PlusRouter.Holders)
+public sealed record PlusOptions(
+    PlusSelection Selection = PlusSelection.Snip,
+    double UntrainedWeight = 0.25,
+    PlusRouter Router = PlusRouter.Holders,
+    double ServerMomentum = 0,
+    double ServerLearningRate = 1,
+    double HolderLrExponent = 0,
+    int ExploreAfter = 0,
+    int ExploreSlots = 1)
 {
+    /// <summary>Whether the merge is followed by the server step (momentum or a learning rate other than plain averaging).</summary>
+    public bool HasServerStep => ServerMomentum != 0 || ServerLearningRate != 1 || HolderLrExponent != 0;
+
     /// <summary>Throws naming the first out-of-range field.</summary>
     public void Validate()
     {
         if (!(UntrainedWeight >= 0 && UntrainedWeight <= 1))
         {
             throw new ArgumentOutOfRangeException(nameof(UntrainedWeight), UntrainedWeight, "the untrained weight ρ must lie in [0, 1]");
+        }
+        if (!(ServerMomentum >= 0 && ServerMomentum < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ServerMomentum), ServerMomentum, "the server momentum β must lie in [0, 1)");
+        }
+        if (!(ServerLearningRate > 0 && ServerLearningRate <= 10))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ServerLearningRate), ServerLearningRate, "the server learning rate η must lie in (0, 10]");
+        }
+        if (!(HolderLrExponent >= 0 && HolderLrExponent <= 4))
+        {
+            throw new ArgumentOutOfRangeException(nameof(HolderLrExponent), HolderLrExponent, "the holder learning-rate exponent γ must lie in [0, 4]");
+        }
+        if (ExploreAfter < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ExploreAfter), ExploreAfter, "explore-after K must be ≥ 0 rounds (0: off)");
+        }
+        if (ExploreSlots < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ExploreSlots), ExploreSlots, "explore slots must be ≥ 1");
         }
         if (!Enum.IsDefined(Selection))
         {

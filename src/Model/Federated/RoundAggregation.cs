@@ -148,6 +148,11 @@ internal sealed class RoundAggregation : IRoundAggregation
         _completed = true;
         int sGlobal = _aboveTau.Count(b => b);
         var outcome = outcomeOf(sGlobal);
+        if (_strategy.HasServerStep)
+        {
+            outcome = outcome with { Model = _strategy.AfterMerge(_model, outcome.Model, _statistics.Trainers, outcome.UpdatesMerged) };
+        }
+        _strategy.OnMerged(outcome.Model.Version, _statistics.Trainers);
         int failed = failures.Select(f => f.ClientId).Concat(_lost.Select(f => f.ClientId)).Distinct(StringComparer.Ordinal).Count();
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
         {

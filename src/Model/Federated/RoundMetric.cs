@@ -81,6 +81,16 @@ public static class RoundMetric
     /// </summary>
     public const string TierPrefix = "compute.tier.";
 
+    /// <summary>
+    /// Prefix of per-client numbers, written only when <see cref="StrategyOptions.PerClientMetrics"/>
+    /// is on (the diagnostics of <c>--diagnose</c>): <c>client.{id}.loss</c> (mean local training
+    /// loss), <c>.start_accuracy</c>, <c>.local_accuracy</c> (as <see cref="LocalStartAccuracy"/> and
+    /// <see cref="LocalAccuracy"/>, this client's alone) and <c>.trained_experts</c>, for accepted updates.
+    /// </summary>
+    public const string ClientPrefix = "client.";
+
+    public static string Client(string clientId, string what) => $"{ClientPrefix}{clientId}.{what}";
+
     public static string ExpertTrainers(int globalExpertId) => ExpertTrainersPrefix + globalExpertId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public static string TierBackwardPasses(string tier) => $"{TierPrefix}{tier}.expert_backward_passes";

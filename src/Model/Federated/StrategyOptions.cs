@@ -55,6 +55,9 @@ public sealed record StrategyOptions
 
     public int EvaluateBatchSize { get; init; } = 64;
 
+    /// <summary>Also write each accepted client's loss, accuracies and trained-expert count as round metrics (<see cref="RoundMetric.ClientPrefix"/>).</summary>
+    public bool PerClientMetrics { get; init; }
+
     /// <summary>Optional server-side evaluation of a global model (round, model) → summary.</summary>
     public Func<int, GlobalModel, EvaluateSummary?>? CentralEvaluator { get; init; }
 

@@ -9,6 +9,10 @@ namespace HFedMoE.Model.Federated;
 /// <paramref name="ExpertWidthFraction"/>: HeteroFL's share of each expert's hidden width.
 /// <paramref name="AssignedExperts"/>: the experts the client may train (null: any routed expert).
 /// <paramref name="Seed"/>: drives the client's batch order and random selection.
+/// <paramref name="ExploreExperts"/>: experts the server has seen no one train for a while
+/// (hfedmoe-plus's exploration); a score-ranking selector gives up to <paramref name="ExploreSlots"/>
+/// places of the budget to those of them the batch routes (<see cref="ExpertSelection.Explore"/>).
+/// Left out of the plan's JSON when unset, so plans without exploration keep their digests.
 /// </summary>
 public sealed record TrainPlan(
     string ClientId,
@@ -24,4 +28,8 @@ public sealed record TrainPlan(
     double FailureThreshold = 0.5,
     int? ActiveExpertsPerToken = null,
     double ExpertWidthFraction = 1.0,
-    IReadOnlyList<int>? AssignedExperts = null);
+    IReadOnlyList<int>? AssignedExperts = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    IReadOnlyList<int>? ExploreExperts = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    int ExploreSlots = 0);

@@ -1,6 +1,7 @@
 using HFedMoE.Model.Data.Text;
 using HFedMoE.Model.Federated;
 using HFedMoE.Model.Nn.MoeLm;
+using HFedMoE.Model.Optim;
 using HFedMoE.Model.Tensors;
 using static TorchSharp.torch;
 

@@ -52,17 +52,7 @@ public sealed class AttentionBlock
         _bo = store[ParameterNames.Attention(layer, "bo")].Offset;
     }
 
-    public static IEnumerable<(string Name, int[] Shape)> Layout(ModelConfig config, int layer)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        int d = config.DModel;
-        yield return (ParameterNames.Attention(layer, "ln.gamma"), [d]);
-        yield return (ParameterNames.Attention(layer, "ln.beta"), [d]);
-        yield return (ParameterNames.Attention(layer, "wqkv"), [d, 3 * d]);
-        yield return (ParameterNames.Attention(layer, "bqkv"), [3 * d]);
-        yield return (ParameterNames.Attention(layer, "wo"), [d, d]);
-        yield return (ParameterNames.Attention(layer, "bo"), [d]);
-    }
+    public static IEnumerable<(string Name, int[] Shape)> Layout(ModelConfig config, int layer) => ModelLayout.Attention(config, layer);
 
     // out, inp: (B, T, d); lengths: (B) or empty
     internal void Forward(Span<float> output, ReadOnlySpan<float> input, ReadOnlySpan<int> lengths, int batch, int seqLen, FlopCounter flops)

@@ -105,22 +105,7 @@ public sealed class MoELayer
     }
 
     /// <summary>Parameters (name, shape) of MoE layer <paramref name="layer"/>, in storage order.</summary>
-    public static IEnumerable<(string Name, int[] Shape)> Layout(ModelConfig config, int layer)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        int d = config.DModel;
-        yield return (ParameterNames.Moe(layer, "ln.gamma"), [d]);
-        yield return (ParameterNames.Moe(layer, "ln.beta"), [d]);
-        yield return (ParameterNames.Router(layer), [d, config.Experts]);
-        yield return (ParameterNames.RouterBias(layer), [config.Experts]);
-        for (int e = 0; e < config.Experts; e++)
-        {
-            yield return (ParameterNames.Expert(layer, e, "w1"), [d, config.ExpertHidden]);
-            yield return (ParameterNames.Expert(layer, e, "b1"), [config.ExpertHidden]);
-            yield return (ParameterNames.Expert(layer, e, "w2"), [config.ExpertHidden, d]);
-            yield return (ParameterNames.Expert(layer, e, "b2"), [d]);
-        }
-    }
+    public static IEnumerable<(string Name, int[] Shape)> Layout(ModelConfig config, int layer) => ModelLayout.Moe(config, layer);
 
     /// <summary>Router softmax of the last forward pass: (tokens, S); rows of padding tokens are 0.</summary>
     public ReadOnlySpan<float> GateProbabilities => _probs.AsSpan(0, _n * _s);

@@ -133,36 +133,7 @@ public sealed class MoETransformer
     public ReadOnlySpan<int> TokensPerExpert => _tokensPerExpert;
 
     /// <summary>The parameter layout (names and shapes) of a model with this configuration.</summary>
-    public static IEnumerable<(string Name, int[] Shape)> Layout(ModelConfig config)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        int d = config.DModel;
-        yield return (ParameterNames.TokenEmbedding, [config.Vocab, d]);
-        yield return (ParameterNames.PositionEmbedding, [config.SeqLen, d]);
-        for (int l = 0; l < config.Layers; l++)
-        {
-            if (config.UseAttention)
-            {
-                foreach (var p in AttentionBlock.Layout(config, l))
-                {
-                    yield return p;
-                }
-            }
-            foreach (var p in MoELayer.Layout(config, l))
-            {
-                yield return p;
-            }
-        }
-        yield return (ParameterNames.FinalLnGamma, [d]);
-        yield return (ParameterNames.FinalLnBeta, [d]);
-        yield return (ParameterNames.HeadWeight, [d, config.Classes]);
-        yield return (ParameterNames.HeadBias, [config.Classes]);
-        if (config.LmHead)
-        {
-            yield return (ParameterNames.LmHeadWeight, [d, config.Vocab]);
-            yield return (ParameterNames.LmHeadBias, [config.Vocab]);
-        }
-    }
+    public static IEnumerable<(string Name, int[] Shape)> Layout(ModelConfig config) => ModelLayout.Of(config);
 
     /// <summary>Class logits (batch, classes) of a forward pass; the span is valid until the next call.</summary>
     public ReadOnlySpan<float> Forward(ReadOnlySpan<int> tokens, int batch, int seqLen, ReadOnlySpan<int> lengths = default)
@@ -588,34 +559,5 @@ public sealed class MoETransformer
         }
     }
 
-    private void Initialize(int seed)
-    {
-        var rng = new DeterministicRandom(unchecked((ulong)seed));
-        float residualScale = 1f / MathF.Sqrt(2f * Config.Layers);
-        foreach (var slice in Parameters.Slices)
-        {
-            var values = Parameters.Values.AsSpan(slice.Offset, slice.Length);
-            string name = slice.Name;
-            if (name.EndsWith(".gamma", StringComparison.Ordinal))
-            {
-                values.Fill(1f);
-            }
-            else if (slice.Shape.Length == 1)
-            {
-                values.Clear();
-            }
-            else if (name is ParameterNames.TokenEmbedding or ParameterNames.PositionEmbedding)
-            {
-                rng.FillNormal(values, 0f, 0.02f);
-            }
-            else
-            {
-                // Linear maps: std 1/√fan_in; the projections back into the residual stream are
-                // scaled down by √(2L) so the stream does not grow with depth.
-                float std = 1f / MathF.Sqrt(slice.Shape[0]);
-                bool intoResidual = name.EndsWith(".wo", StringComparison.Ordinal) || name.EndsWith(".w2", StringComparison.Ordinal);
-                rng.FillNormal(values, 0f, intoResidual ? std * residualScale : std);
-            }
-        }
-    }
+    private void Initialize(int seed) => ParameterInit.Initialize(Parameters, Config.Layers, seed);
 }

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace HFedMoE.Model.Tensors;
 
 /// <summary>
@@ -88,4 +90,29 @@ public sealed class DeterministicRandom
     /// e.g. one per client or per worker, so adding a consumer does not shift everyone's draws.
     /// </summary>
     public DeterministicRandom Fork(ulong stream) => new(NextUInt64() ^ (stream * 0xD1B54A32D192ED03UL));
+
+    /// <summary>Bytes in <see cref="SaveState"/>: the 64-bit state, the spare normal and whether it is held.</summary>
+    public const int StateBytes = 13;
+
+    /// <summary>The generator's whole state: a generator given it by <see cref="LoadState"/> continues with the same draws.</summary>
+    public byte[] SaveState()
+    {
+        byte[] bytes = new byte[StateBytes];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, _state);
+        BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(8), _spareNormal);
+        bytes[12] = _hasSpareNormal ? (byte)1 : (byte)0;
+        return bytes;
+    }
+
+    /// <exception cref="InvalidDataException">Not <see cref="StateBytes"/> bytes ending in 0 or 1; the generator is unchanged.</exception>
+    public void LoadState(ReadOnlySpan<byte> state)
+    {
+        if (state.Length != StateBytes || state[12] > 1)
+        {
+            throw new InvalidDataException($"a DeterministicRandom state is {StateBytes} bytes ending in 0 or 1; got {state.Length} bytes");
+        }
+        _state = BinaryPrimitives.ReadUInt64LittleEndian(state);
+        _spareNormal = BinaryPrimitives.ReadSingleLittleEndian(state[8..]);
+        _hasSpareNormal = state[12] == 1;
+    }
 }

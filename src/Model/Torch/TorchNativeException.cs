@@ -1,7 +1,11 @@
 namespace HFedMoE.Model.Torch;
 
-/// <summary>TorchSharp's native library could not be made to load; the message says why and what to do.</summary>
-public sealed class TorchNativeException : Exception
+/// <summary>
+/// libtorch cannot be used as configured: TorchSharp's native library could not be made to load,
+/// or the configured device is not there. The message says why and what to do. An
+/// <see cref="InvalidOperationException"/>, so every command reports it as a failed run in one line.
+/// </summary>
+public sealed class TorchNativeException : InvalidOperationException
 {
     public TorchNativeException()
     {

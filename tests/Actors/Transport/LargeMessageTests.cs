@@ -198,7 +198,8 @@ public sealed class LargeMessageTests : FederationTestKit
         var dropped = target.ExpectMsg<DropClient>(TimeSpan.FromSeconds(10));
         var after = DateTime.UtcNow - started;
         Assert.Equal("c7", dropped.ClientId);
-        Assert.Contains("its stream stalled: no chunk for 1 s (hfedmoe.transport.idle-timeout) after 50000 of 100000 bytes", dropped.Reason, StringComparison.Ordinal);
+        // "after 50000 of": on a loaded machine the first chunk itself can come later than the idle timeout.
+        Assert.Matches(@"its stream stalled: no chunk for 1 s \(hfedmoe\.transport\.idle-timeout\) after (0|50000) of 100000 bytes", dropped.Reason);
         // Fails after the idle timeout, and not much later (remoting on a loaded machine adds a little).
         Assert.InRange(after, Idle, Idle + TimeSpan.FromSeconds(5));
     }

@@ -83,4 +83,25 @@ public sealed class HfCommandsTests : IDisposable
         Assert.Equal(1, missing.Code);
         Assert.Matches(@"import: .*model-00003-of-\d+\.safetensors: shard missing; model\.safetensors\.index\.json places tensor 'model\.", missing.Err);
     }
+
+    [Fact]
+    public void The_device_and_threads_come_from_hfedmoe_model_and_a_bad_or_absent_device_is_refused_by_name()
+    {
+        File.WriteAllText(P("gpu.conf"), "hfedmoe.model.device = gpu\n");
+        var bad = Run("federate", "--config", P("gpu.conf"), "--model", P("none"), "--clients", P("none"));
+        Assert.Equal(1, bad.Code);
+        Assert.Contains("hfedmoe.model.device = 'gpu'; expected cpu, cuda or cuda:N", bad.Err, StringComparison.Ordinal);
+
+        File.WriteAllText(P("threads.conf"), "hfedmoe.model.threads = -2\n");
+        var threads = Run("federate", "--config", P("threads.conf"), "--model", P("none"), "--clients", P("none"));
+        Assert.Equal(1, threads.Code);
+        Assert.Contains("hfedmoe.model.threads = -2", threads.Err, StringComparison.Ordinal);
+
+        Assert.Equal(0, Run("hf-tiny", "--out", P("tiny"), "--lines", "8").Code);
+        File.WriteAllText(P("cuda.conf"), "hfedmoe.model.device = \"cuda:0\"\n");
+        var cuda = Run("federate", "--config", P("cuda.conf"), "--model", P("tiny", "model"), "--clients", P("tiny", "clients"), "--out", P("run"), "--rounds", "1");
+        Assert.Equal(1, cuda.Code);
+        Assert.Contains("hfedmoe.model.device = cuda:0", cuda.Err, StringComparison.Ordinal);
+        Assert.False(File.Exists(P("run", "metrics.jsonl")), "nothing is trained on a device that was refused");
+    }
 }

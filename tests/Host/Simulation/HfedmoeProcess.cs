@@ -112,6 +112,16 @@ internal sealed class HfedmoeProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGTERM: what a service manager or `kill` sends; the node should leave its cluster and exit.</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+            kill.WaitForExit();
+        }
+    }
+
     /// <summary>
     /// SIGKILL: no finalizers, no flush, no disposal in the child. Only the process itself (it
     /// starts none): walking a process tree first would give the child time to finish its round.

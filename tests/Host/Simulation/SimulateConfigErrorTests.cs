@@ -26,6 +26,17 @@ public sealed class SimulateConfigErrorTests : IDisposable
     }
 
     [Fact]
+    public void A_cuda_device_that_is_not_there_is_one_line_naming_the_key_before_anything_is_written()
+    {
+        var (code, _, error) = TinySimulation.Run("simulate", "--config", Conf("hfedmoe.model { engine = torch, device = \"cuda:99\" }\n"), "--data-dir", Path.Combine(_root, "run"));
+
+        Assert.Equal(1, code);
+        string line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("hfedmoe simulate: hfedmoe.model.device = cuda:99, but ", line, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_root, "run")), "nothing is written (nor pre-trained) for a device that is not there");
+    }
+
+    [Fact]
     public void The_same_bad_value_on_the_command_line_names_the_option()
     {
         var (code, _, error) = TinySimulation.Run("simulate", "--rounds", "0", "--data-dir", Path.Combine(_root, "run"));

@@ -74,6 +74,13 @@ public sealed class SimulationSettingsTests
         var key = SimulationKey.Named("strategy-options.plus.untrained-weight");
         Assert.True(key.AffectsResults);
         Assert.Equal("0.25", key.Text(settings));
+
+        var stepped = SimulationSettings.FromConfig(ConfigurationFactory.ParseString("""
+            hfedmoe.simulate.strategy-options.plus { server-momentum = 0.9, server-lr = 0.5, holder-lr-exponent = 1, explore-after = 3, explore-slots = 2 }
+            """)).Validate();
+        Assert.Equal(new PlusOptions(ServerMomentum: 0.9, ServerLearningRate: 0.5, HolderLrExponent: 1, ExploreAfter: 3, ExploreSlots: 2), stepped.StrategyOptions().Plus);
+        Assert.True(SimulationKey.Named("strategy-options.plus.server-momentum").AffectsResults);
+        Assert.Equal("3", SimulationKey.Named("strategy-options.plus.explore-after").Text(stepped));
     }
 
     [Theory]
@@ -83,6 +90,9 @@ public sealed class SimulationSettingsTests
     [InlineData("plus.selection = gradient", "hfedmoe.simulate.strategy-options.plus.selection must be one of ib, importance, snip; got 'gradient'")]
     [InlineData("plus.untrained-weight = 2", "hfedmoe.simulate.strategy-options.plus.untrained-weight expects a number in [0, 1]; got '2'")]
     [InlineData("plus.router = columns", "hfedmoe.simulate.strategy-options.plus.router must be one of fedavg, preference, holders; got 'columns'")]
+    [InlineData("plus.server-momentum = 1", "hfedmoe.simulate.strategy-options.plus.server-momentum expects a number in [0, 1); got '1'")]
+    [InlineData("plus.server-lr = 0", "hfedmoe.simulate.strategy-options.plus.server-lr expects a number in (0, 10]; got '0'")]
+    [InlineData("plus.explore-slots = 0", "hfedmoe.simulate.strategy-options.plus.explore-slots expects a number >= 1; got '0'")]
     public void A_bad_strategy_option_is_named_by_its_key(string hocon, string expected)
     {
         var settings = SimulationSettings.FromConfig(ConfigurationFactory.ParseString($"hfedmoe.simulate.strategy-options {{ {hocon} }}"));

@@ -24,6 +24,9 @@ public sealed class CorpusGeneratorTests
     {
         // If this changes, the generator (or DeterministicRandom) changed: results recorded with
         // earlier builds no longer refer to the same data. Update it only on purpose.
+        // Unlike a model digest this pin does not move between machines: the data are integers drawn
+        // by SplitMix64, and the only floating point on the way (Dirichlet and Zipf weights) is scalar
+        // double arithmetic through glibc's libm, with no vectorised or width-dependent path.
         var small = new CorpusConfig { PublicSize = 20, TestSize = 20, RareTestSize = 8 };
         var splits = BenchmarkSplits.Generate(small, new PartitionConfig { Clients = 2, SamplesPerClient = 10 }, 7);
         Assert.Equal(PinnedFingerprint, DataFingerprint.Of(splits));

@@ -135,4 +135,23 @@ public sealed class DeterministicRandomTests
         Assert.Equal(a, b);
         Assert.NotEqual(a, c);
     }
+
+    [Fact]
+    public void A_saved_state_continues_the_same_draws_spare_normal_included()
+    {
+        var original = new DeterministicRandom(21);
+        _ = original.NextUInt64();
+        _ = original.NextNormal();                       // leaves a spare normal held
+        byte[] state = original.SaveState();
+        var restored = new DeterministicRandom(0);
+        restored.LoadState(state);
+        Assert.Equal(original.NextNormal(), restored.NextNormal());   // the spare
+        Assert.Equal(original.NextUInt64(), restored.NextUInt64());
+        Assert.Equal(original.NextNormal(), restored.NextNormal());
+
+        var untouched = new DeterministicRandom(5);
+        Assert.Throws<InvalidDataException>(() => untouched.LoadState(state.AsSpan(1)));
+        Assert.Throws<InvalidDataException>(() => untouched.LoadState([.. state[..12], 2]));
+        Assert.Equal(new DeterministicRandom(5).NextUInt64(), untouched.NextUInt64());
+    }
 }

@@ -1,0 +1,66 @@
+using System.Globalization;
+using Akka.Actor;
+using Akka.Cluster.Tools.Singleton;
+using Akka.Configuration;
+using HFedMoE.Actors.Cluster;
+using HFedMoE.Actors.Configuration;
+using HFedMoE.Actors.Rounds;
+using HFedMoE.Host.Simulation;
+
+namespace HFedMoE.Host.Cluster;
+
+/// <summary>
+/// A server node (<c>hfedmoe seed</c>): the run's base model and initial global model (the same
+/// as <c>hfedmoe simulate</c> makes from the same settings), then an actor system with role
+/// <c>server</c> that hosts the <see cref="RoundCoordinator"/> as a cluster singleton (it runs on
+/// the oldest server node; the round manager inside it recovers from the journal in the data
+/// folder whenever the singleton starts or moves), and a <see cref="MembershipLog"/>.
+/// Every server node of a run shares the data folder (journal and update spool), or the
+/// PostgreSQL journal plus a shared folder for the spool.
+/// </summary>
+internal static class SeedNode
+{
+    /// <summary>Runs the node until the run is complete (then it leaves the cluster) or it is stopped; returns the exit code.</summary>
+    public static int Run(SimulationSettings settings, Config loaded, string? host, int? port, IReadOnlyList<NodeAddress> join, TextWriter output, TextWriter error)
+    {
+        var print = TextWriter.Synchronized(output);
+        string dataDir = Path.GetFullPath(settings.DataDir);
+        Directory.CreateDirectory(dataDir);
+        string basePath;
+        if (settings.BasePath is null)
+        {
+            basePath = Path.Combine(dataDir, Simulator.BaseFile);
+            if (!File.Exists(basePath))
+            {
+                // A function of the settings: every server node of the run (and simulate) gets the same base.
+                Simulator.Pretrain(settings, basePath, print.WriteLine, null, CancellationToken.None);
+            }
+        }
+        else
+        {
+            basePath = Path.GetFullPath(settings.BasePath);
+            settings = Simulator.WithCheckpointShape(settings, basePath, print.WriteLine);
+        }
+        var initial = Simulator.InitialModel(settings, basePath);
+
+        string extra = string.Create(CultureInfo.InvariantCulture, $"akka.cluster.role.{ClusterRoles.Client}.min-nr-of-members = {settings.Clients}");
+        var config = HfedmoeConfig.ActorSystemConfig(ClusterNodeConfig.Build(loaded, ClusterNodeConfig.SeedRole, host, port, join, extra), dataDir);
+        var rounds = RoundSettings.FromConfig(config);
+        var setup = new CoordinatorSetup(
+            settings.Strategy, settings.StrategyOptions(), initial, rounds, UpdateSpool.InDirectory(Path.Combine(dataDir, "spool")),
+            settings.Rounds, settings.Clients);
+
+        using var system = ActorSystem.Create(ClusterRoles.SystemName, config);
+        using var lifetime = new NodeLifetime(system, print.WriteLine);
+        var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
+        print.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"seed: server node {self}; {settings.Strategy}, {settings.Rounds} rounds once {settings.Clients} clients have joined; data {dataDir}{(join.Count == 0 ? "" : $"; joining through {string.Join(", ", join)}")}"));
+        system.ActorOf(MembershipLog.Props(print.WriteLine), "membership-log");
+        var singleton = ClusterSingletonManager.Props(
+            RoundCoordinator.Props(setup, print.WriteLine, _ => lifetime.Finish()),
+            PoisonPill.Instance,
+            ClusterSingletonManagerSettings.Create(system));
+        system.ActorOf(singleton, ClusterRoles.CoordinatorManagerName);
+        return lifetime.WaitForExit("seed", error);
+    }
+}

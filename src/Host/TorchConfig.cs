@@ -1,0 +1,41 @@
+using Akka.Configuration;
+using HFedMoE.Actors.Configuration;
+using HFedMoE.Model.Federated;
+using HFedMoE.Model.Torch;
+
+namespace HFedMoE.Host;
+
+/// <summary>The <c>hfedmoe.model</c> section: the engine that trains the classifier model, and the libtorch device and thread count of every command that trains on TorchSharp.</summary>
+internal static class TorchConfig
+{
+    public const string ConfigPath = "hfedmoe.model";
+
+    /// <exception cref="ConfigurationException">A value out of range; the message names the key and the accepted values.</exception>
+    public static TorchSettings FromConfig(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var c = HfedmoeConfig.WithReference(config).GetConfig(ConfigPath);
+        try
+        {
+            return TorchSettings.Parse(c.GetString("device"), c.GetInt("threads"));
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigurationException(e.Message, e);
+        }
+    }
+
+    /// <summary><c>hfedmoe.model.engine</c>: <c>torch</c> or <c>former</c>.</summary>
+    /// <exception cref="ConfigurationException">Another value; the message names the key and the accepted values.</exception>
+    public static ModelEngine EngineFromConfig(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        string engine = HfedmoeConfig.WithReference(config).GetConfig(ConfigPath).GetString("engine");
+        return engine switch
+        {
+            "torch" => ModelEngine.Torch,
+            "former" => ModelEngine.Former,
+            _ => throw new ConfigurationException($"{ConfigPath}.engine must be torch or former; got '{engine}'"),
+        };
+    }
+}
