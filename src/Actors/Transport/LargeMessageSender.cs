@@ -25,8 +25,10 @@ public sealed class LargeMessageSender : IDisposable
         ArgumentNullException.ThrowIfNull(settings);
         _system = system;
         _settings = settings;
-        // An actor passes its Context, so the streams stop with it.
-        _materializer = (streamsOwner ?? system).Materializer(namePrefix: "large-message");
+        // A materializer of its own, stopped by Dispose (an actor passes its Context, so the streams
+        // also stop with it). Without explicit settings Akka would hand out the system's shared
+        // materializer, and Dispose would shut that down for everyone.
+        _materializer = ActorMaterializer.Create(streamsOwner ?? system, ActorMaterializerSettings.Create(system), "large-message");
     }
 
     /// <summary>Serializes <paramref name="message"/> and materializes the SourceRef of its chunks.</summary>

@@ -1,7 +1,9 @@
 using Akka.Actor;
+using Akka.Streams;
 using Akka.Streams.Dsl;
 using HFedMoE.Actors.Rounds;
 using HFedMoE.Actors.Serialization;
+using HFedMoE.Actors.Tests.Rounds;
 using HFedMoE.Actors.Transport;
 
 namespace HFedMoE.Actors.Tests.Transport;
@@ -69,6 +71,27 @@ public sealed class LargeMessageTests : FederationTestKit
     }
 
     [Fact]
+    public async Task A_round_plan_and_an_expert_update_cross_as_streams_bit_exact()
+    {
+        var target = CreateTestProbe();
+        var inbox = Inbox(target, _settings);
+        using var outlet = new LargeMessageSender(_sender, _settings);
+        var global = TinyFederation.Initial();
+        var plan = TinyFederation.Strategy().ConfigureTrain(0, global, [TinyFederation.Profile(0)])[0];
+        var update = TinyFederation.Train(0, plan, global);
+
+        inbox.Tell(await outlet.Announce(new TrainRound(plan, global), "server"));
+        var train = target.ExpectMsg<TrainRound>();
+        inbox.Tell(await outlet.Announce(new SubmitUpdate(update), "c0"));
+        var submitted = target.ExpectMsg<SubmitUpdate>().Update;
+
+        Assert.Equal(plan.ClientId, train.Plan.ClientId);
+        Assert.Equal(plan.ExpertBudget, train.Plan.ExpertBudget);
+        Assert.True(global.Values.SequenceEqual(train.Global.Values), "the plan's model changed on the way");
+        Assert.Equal(Digests.Of(Digests.Serialize(update)), Digests.Of(Digests.Serialize(submitted)));
+    }
+
+    [Fact]
     public async Task A_message_over_the_limit_is_refused_before_any_chunk_and_the_inbox_keeps_serving()
     {
         var target = CreateTestProbe();
@@ -94,6 +117,24 @@ public sealed class LargeMessageTests : FederationTestKit
         var e = Assert.Throws<ArgumentException>(() => { _ = outlet.Announce(new byte[1001], "c1"); });
 
         Assert.Contains("1001 bytes serialized; hfedmoe.transport.max-message-size allows 1000", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_disposed_sender_leaves_the_systems_streams_running()
+    {
+        var target = CreateTestProbe();
+        var inbox = Inbox(target, _settings);
+        using (var first = new LargeMessageSender(_sender, _settings))
+        {
+            inbox.Tell(await first.Announce(new byte[] { 1 }, "c1"));
+            target.ExpectMsg<byte[]>();
+        }
+        using var second = new LargeMessageSender(_sender, _settings);
+
+        inbox.Tell(await second.Announce(new byte[] { 2 }, "c1"));
+
+        Assert.Equal([2], target.ExpectMsg<byte[]>());
+        Assert.Equal(3, await Akka.Streams.Dsl.Source.Single(3).RunWith(Sink.First<int>(), _sender.Materializer()));
     }
 
     public static TheoryData<string, int, string> Lies => new()
