@@ -1,4 +1,5 @@
 using System.Text.Json;
+using HFedMoE.Host.Simulation;
 using HFedMoE.Host.Tests.Simulation;
 using HFedMoE.Model.Federated;
 
@@ -113,4 +114,26 @@ public sealed class ExperimentCommandTests(TinyExperiment run) : IClassFixture<T
         Assert.All(before.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => Assert.Contains(line, after, StringComparison.Ordinal));
         Assert.Contains(",random-k,7,1,committed,", after, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Diagnose_writes_each_cells_diagnostics_and_a_second_run_reuses_the_cell()
+    {
+        string outDir = Path.Combine(run.Root, "diagnosed");
+        string[] args = ["experiment", "--config", run.ConfigFile, "--strategies", StrategyFactory.SnipTopK, "--out", outDir, "--diagnose"];
+
+        var (code, _, error) = TinySimulation.Run(args);
+
+        Assert.True(code == 0, error);
+        string cell = Path.Combine(outDir, "cells", "a0.5", StrategyFactory.SnipTopK, "seed-7");
+        var experts = File.ReadAllLines(Path.Combine(cell, RunDiagnostics.ExpertsFile));
+        var clients = File.ReadAllLines(Path.Combine(cell, RunDiagnostics.ClientsFile));
+        Assert.Equal(RunDiagnostics.ExpertsHeader, experts[0]);
+        Assert.Equal(1 + 2 * 8, experts.Length);   // 2 rounds × 2 layers × 4 experts
+        Assert.Equal(1 + 2 * 3, clients.Length);   // 2 rounds × 3 clients
+
+        var (again, output, error2) = TinySimulation.Run(args);
+        Assert.True(again == 0, error2);
+        Assert.Contains("snip-topk seed 7 α 0.5: reused", output, StringComparison.Ordinal);
+    }
 }
+
