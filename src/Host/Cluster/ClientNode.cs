@@ -36,8 +36,8 @@ internal static class ClientNode
         var trainers = TrainerPool.For(settings.Model, Simulator.TrainerOptions(settings, loaded, print.WriteLine), size: 1);
 
         var config = HfedmoeConfig.WithReference(ClusterNodeConfig.Build(loaded, ClusterNodeConfig.ClientRole, host, port, seeds));
-        using var system = ActorSystem.Create(ClusterRoles.SystemName, config);
-        using var lifetime = new NodeLifetime(system, print.WriteLine);
+        using var lifetime = NodeLifetime.Start(config, print.WriteLine);
+        var system = lifetime.System;
         print.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"client {node.ClientId}: node {Akka.Cluster.Cluster.Get(system).SelfAddress}; shard {node.Shard} ({data.Count} samples), budget {node.Budget} ({profile.Tier}); joining through {string.Join(", ", seeds)}"));
         Action<string> report = node.StallRound is int stall

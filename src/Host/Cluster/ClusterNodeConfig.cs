@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text;
 using Akka.Configuration;
 using HFedMoE.Actors.Cluster;
+using HFedMoE.Actors.Security;
 
 namespace HFedMoE.Host.Cluster;
 
@@ -45,7 +46,9 @@ internal static class ClusterNodeConfig
             var self = new NodeAddress(host ?? layered.GetString("akka.remote.dot-netty.tcp.hostname"), port ?? layered.GetInt("akka.remote.dot-netty.tcp.port"));
             seedList = [self];
         }
-        flags.AppendLine(CultureInfo.InvariantCulture, $"akka.cluster.seed-nodes = [{string.Join(", ", seedList.Select(s => $"\"{s.AkkaAddress}\""))}]");
+        // With TLS on Akka.Remote listens on akka.ssl.tcp only: a seed address on akka.tcp would never answer.
+        bool tls = layered.GetBoolean($"{SecuritySettings.ConfigPath}.tls", false);
+        flags.AppendLine(CultureInfo.InvariantCulture, $"akka.cluster.seed-nodes = [{string.Join(", ", seedList.Select(s => $"\"{s.AkkaAddress(tls)}\""))}]");
         if (extra is not null)
         {
             flags.AppendLine(extra);
@@ -65,7 +68,8 @@ internal static class ClusterNodeConfig
 /// <summary>A node's <c>host:port</c> as given on the command line.</summary>
 internal sealed record NodeAddress(string Host, int Port)
 {
-    public string AkkaAddress => string.Create(CultureInfo.InvariantCulture, $"akka.tcp://{ClusterRoles.SystemName}@{Host}:{Port}");
+    /// <summary>The node's Akka address: <c>akka.ssl.tcp://</c> when <paramref name="tls"/> (hfedmoe.security.tls), else <c>akka.tcp://</c>.</summary>
+    public string AkkaAddress(bool tls) => string.Create(CultureInfo.InvariantCulture, $"{(tls ? "akka.ssl.tcp" : "akka.tcp")}://{ClusterRoles.SystemName}@{Host}:{Port}");
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Host}:{Port}");
 

@@ -50,8 +50,8 @@ internal static class SeedNode
             settings.Strategy, settings.StrategyOptions(), initial, rounds, UpdateSpool.InDirectory(Path.Combine(dataDir, "spool")),
             settings.Rounds, settings.Clients);
 
-        using var system = ActorSystem.Create(ClusterRoles.SystemName, config);
-        using var lifetime = new NodeLifetime(system, print.WriteLine);
+        using var lifetime = NodeLifetime.Start(config, print.WriteLine);
+        var system = lifetime.System;
         var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
         print.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"seed: server node {self}; {settings.Strategy}, {settings.Rounds} rounds once {settings.Clients} clients have joined; data {dataDir}{(join.Count == 0 ? "" : $"; joining through {string.Join(", ", join)}")}"));
