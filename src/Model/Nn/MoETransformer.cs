@@ -299,7 +299,7 @@ public sealed class MoETransformer
     private void ForwardTrunk(ReadOnlySpan<int> tokens, int batch, int seqLen, ReadOnlySpan<int> lengths)
     {
         _pending = PendingLoss.None;
-        ValidateInput(tokens, batch, seqLen, lengths);
+        ModelInput.Validate(Config, tokens, batch, seqLen, lengths);
         EnsureCapacity(batch, seqLen);
         _flops.Reset();
         int n = batch * seqLen, d = Config.DModel;
@@ -467,43 +467,6 @@ public sealed class MoETransformer
             }
         }
         LastStep = new TrainingStepStats(loss, balance, z, _routed.Count, trained, _flops.ForwardDense, _flops.ForwardExpert, _flops.BackwardDense, _flops.BackwardExpert);
-    }
-
-    private void ValidateInput(ReadOnlySpan<int> tokens, int batch, int seqLen, ReadOnlySpan<int> lengths)
-    {
-        if (batch <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(batch), batch, "batch must be positive");
-        }
-        if (seqLen <= 0 || seqLen > Config.SeqLen)
-        {
-            throw new ArgumentOutOfRangeException(nameof(seqLen), seqLen, $"seqLen is {seqLen}; expected 1..{Config.SeqLen} (ModelConfig.SeqLen)");
-        }
-        if (tokens.Length != batch * seqLen)
-        {
-            throw new ArgumentException($"tokens has {tokens.Length} entries; expected batch × seqLen = {batch} × {seqLen} = {batch * seqLen}");
-        }
-        if (!lengths.IsEmpty)
-        {
-            if (lengths.Length != batch)
-            {
-                throw new ArgumentException($"lengths has {lengths.Length} entries; expected one per sample ({batch})");
-            }
-            for (int b = 0; b < batch; b++)
-            {
-                if (lengths[b] < 1 || lengths[b] > seqLen)
-                {
-                    throw new ArgumentOutOfRangeException(nameof(lengths), lengths[b], $"length of sample {b} is {lengths[b]}; expected 1..{seqLen}");
-                }
-            }
-        }
-        for (int i = 0; i < tokens.Length; i++)
-        {
-            if ((uint)tokens[i] >= (uint)Config.Vocab)
-            {
-                throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"token {i} is {tokens[i]}; expected an id in [0, {Config.Vocab})");
-            }
-        }
     }
 
     private static void RequireLabels(ReadOnlySpan<int> labels, int batch)
