@@ -13,7 +13,7 @@ namespace HFedMoE.Host.Tests.Cluster;
 public sealed class ClusterProcessTests(ClusterRunFixture run, ITestOutputHelper output) : IClassFixture<ClusterRunFixture>, IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
-    private readonly List<HfedmoeProcess> _processes = [];
+    private readonly NodeProcesses _processes = new(output);
     private readonly string _dir = Path.Combine(run.Root, Guid.NewGuid().ToString("N"));
 
     [Fact]
@@ -145,19 +145,10 @@ public sealed class ClusterProcessTests(ClusterRunFixture run, ITestOutputHelper
         }
     }
 
-    private HfedmoeProcess Start(string[] args)
-    {
-        var process = HfedmoeProcess.Start(args);
-        _processes.Add(process);
-        return process;
-    }
+    private HfedmoeProcess Start(string[] args) => _processes.Start(args);
 
     public void Dispose()
     {
-        foreach (var p in _processes)
-        {
-            output.WriteLine($"--- {p.Stdout.Split('\n').FirstOrDefault()}\n{p.Stdout}\n{p.Stderr}");
-            p.Dispose();
-        }
+        _processes.Dispose();
     }
 }

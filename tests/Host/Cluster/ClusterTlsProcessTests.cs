@@ -17,7 +17,7 @@ public sealed class ClusterTlsProcessTests(ITestOutputHelper output) : IDisposab
     /// <summary>A tiny one-client run, the same data and model on the seed and the client.</summary>
     private static readonly string[] DataArgs = ["--clients", "1", "--samples-per-client", "24", "--public-size", "64", "--d-model", "16", "--experts", "4", "--hidden", "16"];
 
-    private readonly List<HfedmoeProcess> _processes = [];
+    private readonly NodeProcesses _processes = new(output);
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "hfedmoe-cluster-tls-" + Guid.NewGuid().ToString("N"));
 
     [Fact]
@@ -63,20 +63,11 @@ public sealed class ClusterTlsProcessTests(ITestOutputHelper output) : IDisposab
         return dir;
     }
 
-    private HfedmoeProcess Start(string[] args)
-    {
-        var process = HfedmoeProcess.Start(args);
-        _processes.Add(process);
-        return process;
-    }
+    private HfedmoeProcess Start(string[] args) => _processes.Start(args);
 
     public void Dispose()
     {
-        foreach (var p in _processes)
-        {
-            output.WriteLine($"--- {p.Stdout.Split('\n').FirstOrDefault()}\n{p.Stdout}\n{p.Stderr}");
-            p.Dispose();
-        }
+        _processes.Dispose();
         if (Directory.Exists(_dir))
         {
             Directory.Delete(_dir, recursive: true);
