@@ -23,7 +23,7 @@ internal sealed class GlobalCheckpoint
         ArgumentNullException.ThrowIfNull(dataDir);
         ArgumentNullException.ThrowIfNull(model);
         Path = System.IO.Path.Combine(dataDir, FileName);
-        _store = new MoETransformer(model, seed: 0).Parameters;
+        _store = new ParameterStore(ModelLayout.Of(model));
         _modelConfig = JsonSerializer.Serialize(model);
     }
 

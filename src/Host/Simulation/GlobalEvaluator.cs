@@ -1,24 +1,27 @@
 using HFedMoE.Model.Data;
 using HFedMoE.Model.Federated;
 using HFedMoE.Model.Nn;
+using HFedMoE.Model.Nn.TorchMoE;
+using TorchSharp;
 
 namespace HFedMoE.Host.Simulation;
 
 /// <summary>
-/// Server-side accuracy of a global model on a fixed test set. Owns one model instance, so it is
-/// used from one thread at a time.
+/// Server-side accuracy of a global model on a fixed test set, computed by the TorchSharp model
+/// on the training device. Owns one model instance, so it is used from one thread at a time.
 /// </summary>
-internal sealed class GlobalEvaluator
+internal sealed class GlobalEvaluator : IDisposable
 {
     private const int BatchSize = 128;
-    private readonly MoETransformer _model;
+    private readonly TorchMoETransformer _model;
     private readonly Dataset _data;
     private readonly int[] _predictions;
 
-    public GlobalEvaluator(ModelConfig config, IReadOnlyList<Sample> samples)
+    /// <param name="device">Where the model computes (null: the CPU).</param>
+    public GlobalEvaluator(ModelConfig config, IReadOnlyList<Sample> samples, torch.Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(samples);
-        _model = new MoETransformer(config, seed: 0);
+        _model = new TorchMoETransformer(config, seed: 0, device: device);
         _data = new Dataset(samples);
         _predictions = new int[BatchSize];
     }
@@ -30,7 +33,7 @@ internal sealed class GlobalEvaluator
         {
             return double.NaN;
         }
-        global.CopyTo(_model.Parameters);
+        _model.LoadFrom(global);
         long correct = 0;
         foreach (var batch in _data.InOrder(BatchSize))
         {
@@ -51,7 +54,7 @@ internal sealed class GlobalEvaluator
         {
             return (double.NaN, double.NaN);
         }
-        global.CopyTo(_model.Parameters);
+        _model.LoadFrom(global);
         int classes = _model.Config.Classes;
         double loss = 0;
         long correct = 0;
@@ -60,7 +63,7 @@ internal sealed class GlobalEvaluator
             var logits = _model.Forward(batch.Tokens, batch.Size, batch.Length, batch.Lengths);
             for (int i = 0; i < batch.Size; i++)
             {
-                var row = logits.Slice(i * classes, classes);
+                var row = logits.AsSpan(i * classes, classes);
                 int best = 0;
                 double max = row[0];
                 for (int k = 1; k < classes; k++)
@@ -81,4 +84,6 @@ internal sealed class GlobalEvaluator
         }
         return (loss / _data.Count, (double)correct / _data.Count);
     }
+
+    public void Dispose() => _model.Dispose();
 }

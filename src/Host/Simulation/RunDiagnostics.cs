@@ -21,7 +21,7 @@ namespace HFedMoE.Host.Simulation;
 /// </list>
 /// Rows of rounds run by an earlier invocation (a resumed run) are kept as they were written.
 /// </summary>
-internal sealed class RunDiagnostics
+internal sealed class RunDiagnostics : IDisposable
 {
     public const string ExpertsFile = "diagnostics-experts.csv";
     public const string ClientsFile = "diagnostics-clients.csv";
@@ -40,7 +40,7 @@ internal sealed class RunDiagnostics
     private int[] _staleness = [];
     private (double Loss, double Accuracy)[] _before = [];
 
-    public RunDiagnostics(string directory, ModelConfig config, IReadOnlyList<(string Id, string Tier, IReadOnlyList<Sample> Samples)> clients)
+    public RunDiagnostics(string directory, ModelConfig config, TorchSharp.torch.Device? device, IReadOnlyList<(string Id, string Tier, IReadOnlyList<Sample> Samples)> clients)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(clients);
@@ -49,7 +49,7 @@ internal sealed class RunDiagnostics
         _clients = [.. clients.Select(c =>
         {
             var samples = c.Samples.Take(SamplesPerClient).ToList();
-            return (c.Id, c.Tier, new GlobalEvaluator(config, samples), samples.Count);
+            return (c.Id, c.Tier, new GlobalEvaluator(config, samples, device), samples.Count);
         })];
     }
 
@@ -164,5 +164,13 @@ internal sealed class RunDiagnostics
             return [];
         }
         return lines.Skip(1).Where(l => int.TryParse(l.AsSpan(0, Math.Max(0, l.IndexOf(','))), NumberStyles.Integer, CultureInfo.InvariantCulture, out int r) && r < rounds);
+    }
+
+    public void Dispose()
+    {
+        foreach (var client in _clients)
+        {
+            client.Evaluator.Dispose();
+        }
     }
 }

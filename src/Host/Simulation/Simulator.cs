@@ -116,8 +116,8 @@ internal static class Simulator
 
         var splits = BenchmarkSplits.Generate(settings.Corpus, settings.Partition, (ulong)settings.Seed);
         var clients = splits.Clients.Select((p, i) => ClientSetup.From(p, settings.TierOf(i))).ToList();
-        var test = new GlobalEvaluator(modelConfig, splits.Test);
-        var rare = new GlobalEvaluator(modelConfig, splits.RareTest);
+        using var test = new GlobalEvaluator(modelConfig, splits.Test, trainerOptions.Device);
+        using var rare = new GlobalEvaluator(modelConfig, splits.RareTest, trainerOptions.Device);
         double initialAccuracy = test.Accuracy(initial), initialRare = rare.Accuracy(initial);
         log(string.Create(CultureInfo.InvariantCulture, $"base model: test accuracy {initialAccuracy:P1}, rare {initialRare:P1} (fresh head)"));
 
@@ -145,7 +145,7 @@ internal static class Simulator
         GlobalModel? current = null;
         if (settings.Diagnose)
         {
-            diagnostics = new RunDiagnostics(dataDir, modelConfig,
+            diagnostics = new RunDiagnostics(dataDir, modelConfig, trainerOptions.Device,
                 [.. splits.Clients.Select((p, i) => (clients[i].Profile.ClientId, clients[i].Profile.Tier ?? "", (IReadOnlyList<Sample>)p.Samples))]);
             current = ModelAfter(reports, spool, initial);
             diagnostics.Start(reports, current);
@@ -209,6 +209,7 @@ internal static class Simulator
         finally
         {
             system.Terminate().Wait(30_000, CancellationToken.None);
+            diagnostics?.Dispose();
         }
         return new SimulationResult(reports, initialAccuracy, initialRare, basePath, file.CsvPath, file.JsonPath, clock.Elapsed, before);
     }
@@ -312,9 +313,9 @@ internal static class Simulator
     /// <summary>The fine-tuning model at version 0: the base checkpoint's trunk and a fresh task head seeded by <see cref="SimulationSettings.Seed"/>.</summary>
     internal static GlobalModel InitialModel(SimulationSettings settings, string basePath)
     {
-        var model = new MoETransformer(settings.Model, settings.Seed);
-        ModelCheckpoint.Load(basePath, model.Parameters, new CheckpointLoadOptions { IgnoreUnexpected = true, KeepPrefixes = ["head."] });
-        return GlobalModel.FromStore(model.Parameters);
+        var store = ParameterStore.Initial(settings.Model, settings.Seed);
+        ModelCheckpoint.Load(basePath, store, new CheckpointLoadOptions { IgnoreUnexpected = true, KeepPrefixes = ["head."] });
+        return GlobalModel.FromStore(store);
     }
 
     private static RoundReport Report(FederationResult result, GlobalEvaluator test, GlobalEvaluator rare, ref string digest, double seconds)

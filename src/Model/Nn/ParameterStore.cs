@@ -35,6 +35,19 @@ public sealed class ParameterStore
         Grads = new float[offset];
     }
 
+    /// <summary>
+    /// The model's parameters for <paramref name="config"/> with its seeded initial weights: what
+    /// either engine starts from for <paramref name="seed"/>, without building a model.
+    /// </summary>
+    public static ParameterStore Initial(ModelConfig config, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        var store = new ParameterStore(ModelLayout.Of(config));
+        ParameterInit.Initialize(store, config.Layers, seed);
+        return store;
+    }
+
     /// <summary>Every parameter value, slices back to back in declaration order.</summary>
     public float[] Values { get; }
 
