@@ -25,6 +25,11 @@ internal static class TorchConfig
         }
     }
 
+    /// <summary>The configured device, opened (<see cref="TorchDevice.Open"/>: libtorch loaded, a CUDA device checked, the threads set).</summary>
+    /// <exception cref="ConfigurationException">A value out of range.</exception>
+    /// <exception cref="TorchNativeException">libtorch did not load, or the CUDA device is not there.</exception>
+    public static TorchDevice Open(Config config) => TorchDevice.Open(FromConfig(config));
+
     /// <summary><c>hfedmoe.model.engine</c>: <c>torch</c> or <c>former</c>.</summary>
     /// <exception cref="ConfigurationException">Another value; the message names the key and the accepted values.</exception>
     public static ModelEngine EngineFromConfig(Config config)

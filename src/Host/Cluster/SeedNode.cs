@@ -33,7 +33,7 @@ internal static class SeedNode
             if (!File.Exists(basePath))
             {
                 // A function of the settings: every server node of the run (and simulate) gets the same base.
-                Simulator.Pretrain(settings, basePath, print.WriteLine, null, CancellationToken.None);
+                Simulator.Pretrain(settings, loaded, basePath, print.WriteLine, null, CancellationToken.None);
             }
         }
         else

@@ -1,8 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using Akka.Configuration;
+using HFedMoE.Actors.Configuration;
 using HFedMoE.Host.Pretraining;
 using HFedMoE.Model.Data;
 using HFedMoE.Model.Nn;
+using HFedMoE.Model.Torch;
 using Spectre.Console;
 
 namespace HFedMoE.Host.Commands;
@@ -37,11 +40,12 @@ internal static class PretrainCommand
         var publicSize = CliOptions.Int("--public-size", defaults.Corpus.PublicSize, 1, "samples in the public pre-training split");
         var analysis = CliOptions.Int("--analysis-samples", defaults.AnalysisSamples, 1, "fresh samples routed for the specialisation report");
         var progress = CliOptions.Choice("--progress", "auto", ["auto", "bar", "plain"], "progress display (auto: a bar on a terminal, lines otherwise)");
+        var config = CliOptions.Path("--config", null, $"HOCON file layered over the defaults; its {TorchConfig.ConfigPath} section sets the device and threads");
 
         var command = new Command("pretrain", "pre-train the base MoE model on the public split (keyword objective) and report expert specialisation")
         {
             steps, batch, seed, output, dataDir, lr, warmup, attention, layers, experts, topK, dModel, hidden, heads,
-            balance, objective, maskFraction, publicSize, analysis, progress,
+            balance, objective, maskFraction, publicSize, analysis, progress, config,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -70,25 +74,37 @@ internal static class PretrainCommand
             };
             string mode = parse.GetValue(progress)!;
             bool bar = mode == "bar" || (mode == "auto" && context.Interactive);
-            return Task.FromResult(Execute(context, settings, parse.GetValue(output)!, parse.GetValue(dataDir), bar, cancellation));
+            return Task.FromResult(Execute(context, settings, parse.GetValue(config), parse.GetValue(output)!, parse.GetValue(dataDir), bar, cancellation));
         });
         return command;
     }
 
-    private static int Execute(CliContext context, PretrainSettings settings, string output, string? dataDir, bool bar, CancellationToken cancellation)
+    private static int Execute(CliContext context, PretrainSettings settings, string? configFile, string output, string? dataDir, bool bar, CancellationToken cancellation)
     {
+        TorchSettings torchSettings;
         try
         {
             settings.Validate();
+            torchSettings = TorchConfig.FromConfig(HfedmoeConfig.Load(configFile));
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or ConfigurationException)
         {
             context.Error.WriteLine($"hfedmoe pretrain: {e.Message}");
             return HfedmoeCli.UsageError;
         }
+        TorchDevice device;
+        try
+        {
+            device = TorchDevice.Open(torchSettings);
+        }
+        catch (TorchNativeException e)
+        {
+            context.Error.WriteLine($"hfedmoe pretrain: {e.Message}");
+            return HfedmoeCli.Failure;
+        }
         var m = settings.EffectiveModel;
         context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"pretrain: {settings.Corpus.PublicSize} public samples, d={m.DModel}, {m.Layers}×{m.Experts} experts (hidden {m.ExpertHidden}, top-{m.TopK}), attention {(m.UseAttention ? "on" : "off")}, objective {settings.Objective}, {settings.Steps} steps × batch {settings.BatchSize}, seed {settings.Seed}"));
+            $"pretrain: {settings.Corpus.PublicSize} public samples, d={m.DModel}, {m.Layers}×{m.Experts} experts (hidden {m.ExpertHidden}, top-{m.TopK}), attention {(m.UseAttention ? "on" : "off")}, objective {settings.Objective}, {settings.Steps} steps × batch {settings.BatchSize}, seed {settings.Seed}, on TorchSharp: {device}"));
         if (settings.Objective == "masked" && !m.UseAttention)
         {
             context.Out.WriteLine("note: without attention a masked position sees only [MASK]; expect little specialisation (use --attention on, or --objective cooccurrence)");
@@ -109,7 +125,7 @@ internal static class PretrainCommand
                     .Start(ctx =>
                     {
                         var task = ctx.AddTask("pretrain", maxValue: settings.Steps);
-                        return Pretrainer.Run(settings, output, p =>
+                        return Pretrainer.Run(settings, output, device.Device, p =>
                         {
                             task.Value = p.Step;
                             task.Description = string.Create(CultureInfo.InvariantCulture, $"step {p.Step}/{p.TotalSteps} loss {p.Loss:F3} {p.StepsPerSecond:F1} steps/s");
@@ -119,7 +135,7 @@ internal static class PretrainCommand
             else
             {
                 int every = Math.Max(1, settings.Steps / 20);
-                result = Pretrainer.Run(settings, output, p =>
+                result = Pretrainer.Run(settings, output, device.Device, p =>
                 {
                     if (p.Step % every == 0 || p.Step == p.TotalSteps)
                     {

@@ -40,7 +40,7 @@ internal static class ExperimentRunner
             cancellation.ThrowIfCancellationRequested();
             string path = settings.BasePath is { } given
                 ? Path.GetFullPath(given)
-                : BaseFor(settings, seed, log, p => pretrainProgress?.Invoke(seed, p), cancellation);
+                : BaseFor(settings, config, seed, log, p => pretrainProgress?.Invoke(seed, p), cancellation);
             bases[seed] = (path, CellFolder.FileDigest(path));
         }
 
@@ -142,7 +142,7 @@ internal static class ExperimentRunner
     /// steps, model and corpus; otherwise pre-trained (into a temporary file, then renamed, so an
     /// interrupted pre-training never looks finished).
     /// </summary>
-    private static string BaseFor(ExperimentSettings settings, int seed, Action<string> log, Action<PretrainProgress> progress, CancellationToken cancellation)
+    private static string BaseFor(ExperimentSettings settings, Config config, int seed, Action<string> log, Action<PretrainProgress> progress, CancellationToken cancellation)
     {
         var template = settings.Template;
         var pretrain = new PretrainSettings
@@ -160,7 +160,7 @@ internal static class ExperimentRunner
         }
         log(string.Create(CultureInfo.InvariantCulture, $"base for seed {seed}: pre-training {pretrain.Steps} steps → {path}"));
         string temp = Path.Combine(settings.Out, string.Create(CultureInfo.InvariantCulture, $"base-seed{seed}.partial.safetensors"));
-        var result = Pretrainer.Run(pretrain, temp, progress, cancellation);
+        var result = Pretrainer.Run(pretrain, temp, TorchConfig.Open(config).Device, progress, cancellation);
         File.Move(temp, path, overwrite: true);
         log(string.Create(CultureInfo.InvariantCulture, $"base for seed {seed}: loss {result.InitialLoss:F3} → {result.FinalLoss:F3} in {result.Elapsed.TotalSeconds:F1} s"));
         return path;

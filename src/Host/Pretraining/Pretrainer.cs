@@ -4,8 +4,10 @@ using System.Text.Json;
 using HFedMoE.Model.Checkpoints;
 using HFedMoE.Model.Data;
 using HFedMoE.Model.Nn;
+using HFedMoE.Model.Nn.TorchMoE;
 using HFedMoE.Model.Optim;
 using HFedMoE.Model.Tensors;
+using TorchSharp;
 
 namespace HFedMoE.Host.Pretraining;
 
@@ -13,16 +15,20 @@ namespace HFedMoE.Host.Pretraining;
 /// Central pre-training of the base MoE model on the public split with a keyword objective
 /// (<see cref="PretrainSettings.Objective"/>), then a routing analysis (does each expert serve one sub-topic's keywords?) and
 /// a safetensors checkpoint whose metadata records the settings, the data fingerprint and the
-/// specialisation summary.
+/// specialisation summary. Trains on TorchSharp (<see cref="TorchMoETransformer"/>'s LM head,
+/// <see cref="MaskedAdamW"/> over every parameter, global-norm clipping, warm-up + cosine) on the
+/// given device; the same settings, device and libtorch thread count give the same checkpoint bytes.
 /// </summary>
 internal static class Pretrainer
 {
     /// <summary>Steps averaged for the reported initial and final loss (a quarter of short runs).</summary>
     private const int MaxLossWindow = 50;
 
+    /// <param name="device">Where the model's tensors live (null: the CPU); open it with <c>TorchDevice.Open</c>, which also sets libtorch's threads.</param>
     public static PretrainResult Run(
         PretrainSettings settings,
         string checkpointPath,
+        torch.Device? device = null,
         Action<PretrainProgress>? progress = null,
         CancellationToken cancellation = default)
     {
@@ -34,8 +40,9 @@ internal static class Pretrainer
         var publicSplit = generator.PublicSplit(seed);
         string fingerprint = DataFingerprint.Of(publicSplit);
 
-        var model = new MoETransformer(settings.EffectiveModel, settings.Seed);
-        var optimizer = new AdamW(model.Parameters);
+        using var model = new TorchMoETransformer(settings.EffectiveModel, settings.Seed, device: device);
+        using var optimizer = new MaskedAdamW(new AdamWOptions());
+        var parameters = model.ParametersByName.Select(p => (p.Key, p.Value)).ToArray();
         var schedule = new WarmupCosineSchedule(
             settings.LearningRate, Math.Min(settings.WarmupSteps, settings.Steps), settings.Steps, settings.LearningRate / 10);
         var objective = settings.CreateObjective(generator.Vocabulary);
@@ -53,13 +60,17 @@ internal static class Pretrainer
             batches.MoveNext();
             var masked = objective.Apply(batches.Current, maskRng);
             var inputs = masked.Inputs;
-            float loss = model.ForwardBackwardMaskedTokens(inputs.Tokens, inputs.Size, inputs.Length, masked.Targets, lengths: inputs.Lengths);
-            if (!float.IsFinite(loss))
+            float loss;
+            using (torch.NewDisposeScope())
             {
-                throw new InvalidOperationException($"pre-training diverged at step {step + 1}: loss is {loss}; lower --lr (now {settings.LearningRate})");
+                loss = model.ForwardBackwardMaskedTokens(inputs.Tokens, inputs.Size, inputs.Length, masked.Targets, lengths: inputs.Lengths);
+                if (!float.IsFinite(loss))
+                {
+                    throw new InvalidOperationException($"pre-training diverged at step {step + 1}: loss is {loss}; lower --lr (now {settings.LearningRate})");
+                }
+                GradientClipping.ClipGlobalNorm(parameters.Select(p => p.Value), settings.ClipNorm);
+                optimizer.Step(schedule.At(step), parameters);
             }
-            GradientClipping.ClipGlobalNorm(model.Parameters, settings.ClipNorm);
-            optimizer.Step(schedule.At(step));
 
             recent.Enqueue(loss);
             lossSum += loss;
@@ -83,7 +94,7 @@ internal static class Pretrainer
 
         var layers = AnalyseRouting(model, generator, seed, settings.AnalysisSamples);
         var metadata = Metadata(settings, fingerprint, initialLoss, finalLoss, layers);
-        ModelCheckpoint.Save(checkpointPath, model.Parameters, metadata);
+        model.SaveCheckpoint(checkpointPath, metadata);
         return new PretrainResult(Path.GetFullPath(checkpointPath), initialLoss, finalLoss, layers, generator.Vocabulary, fingerprint, clock.Elapsed);
     }
 
@@ -91,7 +102,7 @@ internal static class Pretrainer
     /// Routes unmasked text (a fresh split, not the training data) through the trained model
     /// and tallies, per MoE layer, which expert each keyword token went to.
     /// </summary>
-    internal static IReadOnlyList<SpecialisationReport> AnalyseRouting(MoETransformer model, CorpusGenerator generator, ulong seed, int samples)
+    internal static IReadOnlyList<SpecialisationReport> AnalyseRouting(TorchMoETransformer model, CorpusGenerator generator, ulong seed, int samples)
     {
         var config = model.Config;
         var vocab = generator.Vocabulary;
@@ -100,11 +111,11 @@ internal static class Pretrainer
         var tallies = Enumerable.Range(0, config.Layers).Select(_ => new RoutingTally(generator.Config.SubTopics, config.Experts)).ToArray();
         foreach (var batch in data.InOrder(64))
         {
-            model.Forward(batch.Tokens, batch.Size, batch.Length, batch.Lengths);
+            var routing = model.TopExperts(batch.Tokens, batch.Size, batch.Length, batch.Lengths);
+            int k = config.TopK;
             for (int l = 0; l < config.Layers; l++)
             {
-                var top = model.MoELayers[l].TopExperts;
-                int k = top.Length / (batch.Size * batch.Length);
+                var top = routing[l];
                 for (int r = 0; r < batch.Size; r++)
                 {
                     for (int t = 0; t < batch.Lengths[r]; t++)

@@ -109,7 +109,7 @@ internal static class Simulator
                 throw new InvalidOperationException($"the run's base checkpoint {basePath} is missing");
             }
             // Pre-training is a function of the settings, so a base lost to a crash comes back bit-identical.
-            Pretrain(settings, basePath, log, pretrainProgress, cancellation);
+            Pretrain(settings, config, basePath, log, pretrainProgress, cancellation);
         }
         var modelConfig = settings.Model;
         var initial = InitialModel(settings, basePath);
@@ -342,7 +342,7 @@ internal static class Simulator
         {
             return options;
         }
-        var device = TorchDevice.Open(TorchConfig.FromConfig(config));
+        var device = TorchConfig.Open(config);
         log($"training on TorchSharp: {device}");
         return options with { Device = device.Device };
     }
@@ -369,7 +369,8 @@ internal static class Simulator
         return shaped.Validate();
     }
 
-    internal static string Pretrain(SimulationSettings settings, string path, Action<string> log, Action<PretrainProgress>? progress, CancellationToken cancellation)
+    /// <summary>Pre-trains the run's base on the device of <paramref name="config"/>'s <c>hfedmoe.model</c> (whatever engine trains the clients).</summary>
+    internal static string Pretrain(SimulationSettings settings, Config config, string path, Action<string> log, Action<PretrainProgress>? progress, CancellationToken cancellation)
     {
         var pretrain = new PretrainSettings
         {
@@ -379,7 +380,7 @@ internal static class Simulator
             Model = settings.Model with { LmHead = true },
         };
         log($"no --base given: pre-training {pretrain.Steps} steps × batch {pretrain.BatchSize} → {path}");
-        var result = Pretrainer.Run(pretrain, path, progress, cancellation);
+        var result = Pretrainer.Run(pretrain, path, TorchConfig.Open(config).Device, progress, cancellation);
         log(string.Create(CultureInfo.InvariantCulture, $"pre-trained in {result.Elapsed.TotalSeconds:F1} s: loss {result.InitialLoss:F3} → {result.FinalLoss:F3}"));
         return result.CheckpointPath;
     }

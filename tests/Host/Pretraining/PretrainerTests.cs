@@ -1,6 +1,7 @@
 using HFedMoE.Host.Pretraining;
 using HFedMoE.Model.Data;
 using HFedMoE.Model.Nn;
+using HFedMoE.Model.Nn.TorchMoE;
 
 namespace HFedMoE.Host.Tests.Pretraining;
 
@@ -27,7 +28,7 @@ public sealed class PretrainerTests : IDisposable
     public void RoutingAnalysis_CountsEveryTokenOncePerChosenExpert()
     {
         var settings = Small("cooccurrence") with { Model = new ModelConfig { DModel = 16, Experts = 4, ExpertHidden = 16, Layers = 2, TopK = 2 } };
-        var model = new MoETransformer(settings.EffectiveModel, settings.Seed);
+        using var model = new TorchMoETransformer(settings.EffectiveModel, settings.Seed);
         var generator = new CorpusGenerator(settings.Corpus);
 
         var layers = Pretrainer.AnalyseRouting(model, generator, 7, 100);
@@ -50,10 +51,44 @@ public sealed class PretrainerTests : IDisposable
     }
 
     [Fact]
+    public void TwoRunsInOneProcess_WriteBitIdenticalCheckpoints()
+    {
+        var settings = Small("masked") with { Steps = 25, BatchSize = 8 };
+        string a = Path.Combine(_dir, "a.safetensors"), b = Path.Combine(_dir, "b.safetensors");
+
+        var first = Pretrainer.Run(settings, a);
+        var second = Pretrainer.Run(settings, b);
+
+        Assert.Equal(File.ReadAllBytes(a), File.ReadAllBytes(b));
+        Assert.Equal(first.FinalLoss, second.FinalLoss);
+    }
+
+    [Fact]
+    public void Checkpoint_LoadsIntoBothEngines_WithTheTrainedWeights()
+    {
+        string path = Path.Combine(_dir, "m.safetensors");
+        var settings = Small("cooccurrence") with { Steps = 10, BatchSize = 8 };
+
+        Pretrainer.Run(settings, path);
+
+        var metadata = HFedMoE.Model.Checkpoints.SafeTensorsReader.Read(path).Metadata;
+        Assert.Equal("hfedmoe.pretrain.v1", metadata["format"]);
+        var config = System.Text.Json.JsonSerializer.Deserialize<ModelConfig>(metadata["model_config"])!;
+        using var torchModel = new TorchMoETransformer(config, seed: 123);
+        torchModel.LoadCheckpoint(path);
+        var former = new MoETransformer(config, seed: 456);
+        HFedMoE.Model.Checkpoints.ModelCheckpoint.Load(path, former.Parameters);
+        Assert.Equal(former.Parameters.Values, torchModel.ToParameterStore().Values);
+        // Trained: differs from the seeded initial weights.
+        var initial = ParameterStore.Initial(config, settings.Seed);
+        Assert.NotEqual(initial.ValuesOf(ParameterNames.Router(0)).ToArray(), former.Parameters.ValuesOf(ParameterNames.Router(0)).ToArray());
+    }
+
+    [Fact]
     public void Progress_IsReportedUpToTheLastStep_WithRateAndEta()
     {
         var seen = new List<PretrainProgress>();
-        Pretrainer.Run(Small("masked") with { Steps = 30 }, Path.Combine(_dir, "m.safetensors"), seen.Add);
+        Pretrainer.Run(Small("masked") with { Steps = 30 }, Path.Combine(_dir, "m.safetensors"), progress: seen.Add);
 
         Assert.Equal(30, seen[^1].Step);
         Assert.Equal(TimeSpan.Zero, seen[^1].Remaining);
@@ -68,13 +103,13 @@ public sealed class PretrainerTests : IDisposable
         string path = Path.Combine(_dir, "m.safetensors");
 
         Assert.Throws<OperationCanceledException>(() =>
-            Pretrainer.Run(Small("masked") with { Steps = 1000 }, path, p =>
+            Pretrainer.Run(Small("masked") with { Steps = 1000 }, path, progress: p =>
             {
                 if (p.Step >= 5)
                 {
                     cts.Cancel();
                 }
-            }, cts.Token));
+            }, cancellation: cts.Token));
 
         Assert.False(File.Exists(path));
     }

@@ -184,6 +184,24 @@ public sealed class TorchMoETransformer : nn.Module
         return ToFloats(logits);
     }
 
+    /// <summary>
+    /// The experts each token is routed to in a forward pass without a graph, per MoE layer:
+    /// [l][(b·seqLen + t)·k + j] is the j-th choice (gates descending) of token t of sample b, −1 on
+    /// padding positions. The telemetry of the pass (<see cref="TokensPerExpert"/>, ...) is set as
+    /// by <see cref="Forward"/>. Discards a pending pass.
+    /// </summary>
+    public int[][] TopExperts(ReadOnlySpan<int> tokens, int batch, int seqLen, ReadOnlySpan<int> lengths = default)
+    {
+        ReleasePass();
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        using var rows = Prepare(tokens, batch, seqLen, lengths);
+        var top = new int[_blocks.Length][];
+        var (_, balance, z) = Trunk(tokens, rows, (layer, x) => top[layer] = Route(layer, x, rows));
+        Finish(0f, balance, z, backward: false, null);
+        return top;
+    }
+
     /// <summary>Predicted class per sample (ties: the lowest class).</summary>
     public void Predict(ReadOnlySpan<int> tokens, int batch, int seqLen, Span<int> predictions, ReadOnlySpan<int> lengths = default)
     {
@@ -355,7 +373,8 @@ public sealed class TorchMoETransformer : nn.Module
     }
 
     // Embeddings and blocks; returns the final-LN output (N, d) and the summed auxiliary losses.
-    private (Tensor Final, Tensor Balance, Tensor Z) Trunk(ReadOnlySpan<int> tokens, TokenRows rows)
+    // beforeMoe sees each MoE sub-layer's input (N, d).
+    private (Tensor Final, Tensor Balance, Tensor Z) Trunk(ReadOnlySpan<int> tokens, TokenRows rows, Action<int, Tensor>? beforeMoe = null)
     {
         int batch = rows.Batch, seqLen = rows.SeqLen, n = batch * seqLen, d = Config.DModel, s = Config.Experts;
         long[] ids = new long[n];
@@ -374,6 +393,7 @@ public sealed class TorchMoETransformer : nn.Module
                 x = attn.Forward(x, batch, seqLen, rows.Visible);
                 _passFlops.Attention += attention;
             }
+            beforeMoe?.Invoke(l, x);
             var moe = _blocks[l].Moe.Forward(x, rows, _frozen);
             x = moe.Output;
             balance += moe.BalanceLoss;
@@ -389,6 +409,29 @@ public sealed class TorchMoETransformer : nn.Module
         }
         _sampleGates = ToFloats(cat(gates, 1));
         return (_finalLn.forward(x), balance, z);
+    }
+
+    // The routing decision of TorchMoELayer.Forward, op for op on the same shapes (so the same
+    // bits): LN → router → softmax over the valid rows → top-k. Its counts equal TokensPerExpert (tested).
+    private int[] Route(int layer, Tensor x, TokenRows rows)
+    {
+        var moe = _blocks[layer].Moe;
+        var ln = nn.functional.layer_norm(x, [Config.DModel], _byName[ParameterNames.Moe(layer, "ln.gamma")], _byName[ParameterNames.Moe(layer, "ln.beta")], HFedMoE.Model.Tensors.LayerNorm.Epsilon);
+        var logits = moe.RouterBias.addmm(ln, moe.Router);
+        if (rows.ValidRows is { } valid)
+        {
+            logits = logits.index_select(0, valid);
+        }
+        var (_, chosen) = nn.functional.softmax(logits, 1).topk(Config.TopK, dim: 1);
+        long[] experts = chosen.cpu().data<long>().ToArray();
+        int k = Config.TopK;
+        var top = new int[rows.Batch * rows.SeqLen * k];
+        Array.Fill(top, -1);
+        for (int slot = 0; slot < experts.Length; slot++)
+        {
+            top[rows.RowOfValid[slot / k] * k + slot % k] = (int)experts[slot];
+        }
+        return top;
     }
 
     private Tensor Classify(Tensor final, TokenRows rows)
