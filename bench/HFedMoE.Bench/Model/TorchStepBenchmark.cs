@@ -1,148 +1,241 @@
-using System.Diagnostics;
 using System.Globalization;
 using HFedMoE.Model.Nn;
 using HFedMoE.Model.Nn.TorchMoE;
 using HFedMoE.Model.Optim;
 using HFedMoE.Model.Tensors;
-using TorchSharp;
+using HFedMoE.Model.Torch;
+using Parameter = TorchSharp.Modules.Parameter;
 
 namespace HFedMoE.Bench.Model;
 
 /// <summary>
-/// The TorchSharp model against our former engine in one process: one training step (forward,
-/// backward, AdamW) at the simulation's default configuration ("tiny") and at the reference
-/// configuration, interleaved, with the ratio torch / former; then, at the reference
-/// configuration, the backward time with 1, 2, 4 and 8 of each layer's 8 experts trained.
+/// One training step (forward, backward, AdamW) of the classifier MoE model on TorchSharp
+/// (<see cref="TorchMoETransformer"/> + <see cref="MaskedAdamW"/>) against our former engine
+/// (<see cref="MoETransformer"/> + <see cref="AdamW"/>), interleaved in one process on the same
+/// threads, at each configuration asked for: the step and its ratio, each part apart (forward,
+/// backward, AdamW), and the backward pass alone with 1, 2, 4 and 8 of each layer's experts
+/// trained. Then PyTorch (<c>bench/pytorch/train_step.py</c>, the reference configuration) in a
+/// child process. On one thread both engines compute on the calling thread, so the suite times
+/// that thread's CPU time, which leaves out the time a loaded machine keeps it descheduled; on
+/// more it times wall and whole-process CPU time.
 /// </summary>
 internal sealed class TorchStepBenchmark : IBenchmarkSuite
 {
     private const int Batch = 32;
+    private const float LearningRate = 1e-3f;
+    private static readonly int[] TrainedCounts = [1, 2, 4, 8];
+
+    private int _rounds;
+    private bool _threadCpu;
 
     public string Name => "torchstep";
 
-    public string Description => "TorchSharp model vs former engine: train step (tiny, reference), backward at 1/2/4/8 trained experts; --quick, --threads N";
+    public string Description => "training step on TorchSharp vs our former engine (tiny = simulate's default, reference = bench/pytorch's, large), its parts, backward at 1/2/4/8 trained experts, PyTorch; --quick, --threads N, --config tiny,reference,large, --no-pytorch";
 
     public int Run(string[] args)
     {
-        bool quick = args.Contains("--quick");
         int threads = Environment.ProcessorCount;
         int at = Array.IndexOf(args, "--threads");
-        if (at >= 0 && at + 1 < args.Length)
+        if (at >= 0 && (at + 1 >= args.Length || !int.TryParse(args[at + 1], CultureInfo.InvariantCulture, out threads) || threads < 1))
         {
-            threads = int.Parse(args[at + 1], CultureInfo.InvariantCulture);
+            Console.Error.WriteLine("torchstep: --threads needs a count ≥ 1");
+            return 2;
         }
-        int rounds = quick ? 5 : 11;
-        HFedMoE.Model.Torch.TorchNative.EnsureLoaded();
-        torch.set_num_threads(threads);
-        var gemm = new GemmOptions { MaxThreads = threads };
-        var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(inv, $"torchstep: {threads} threads (torch.set_num_threads and our GEMM), batch {Batch}, {rounds} interleaved rounds, medians; {Environment.ProcessorCount} cores"));
+        string[] names = ["tiny", "reference"];
+        at = Array.IndexOf(args, "--config");
+        if (at >= 0)
+        {
+            names = at + 1 < args.Length ? args[at + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [];
+            var unknown = names.Where(n => Configuration(n) is null).ToList();
+            if (names.Length == 0 || unknown.Count > 0)
+            {
+                Console.Error.WriteLine($"torchstep: --config takes a comma-separated list of tiny, reference, large; got '{(at + 1 < args.Length ? args[at + 1] : "")}'");
+                return 2;
+            }
+        }
+        bool quick = args.Contains("--quick");
+        _rounds = quick ? 5 : 11;
+        _threadCpu = threads == 1 && OperatingSystem.IsLinux();
+        var device = TorchDevice.Open(TorchSettings.Parse("cpu", threads));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"torchstep: {threads} threads (our GEMM; libtorch {device.Threads}) on {Environment.ProcessorCount} cores, batch {Batch}, {_rounds} interleaved rounds, medians of {(_threadCpu ? "the calling thread's CPU time" : "wall time (process CPU time beside)")}"));
 
-        var tiny = new ModelConfig();
-        Compare("tiny (default ModelConfig: d 64, 2 layers × 16 experts, hidden 128, no attention), seq 32", tiny, 32, gemm, rounds);
-        var reference = TrainStepBenchmark.ReferenceConfig;
-        Compare("reference (bench/pytorch: d 128, 4 layers × 8 experts, hidden 512, attention), seq 64", reference, 64, gemm, rounds);
-        BackwardByTrainedExperts(reference, 64, gemm, rounds);
+        double referenceTorchMs = 0, referenceEngineMs = 0;
+        foreach (string name in names)
+        {
+            var (config, seqLen) = Configuration(name)!.Value;
+            using var workload = new Workload(config, seqLen, threads, device);
+            var (engineMs, torchMs) = Measure(name, workload);
+            if (name == "reference")
+            {
+                (referenceEngineMs, referenceTorchMs) = (engineMs, torchMs);
+            }
+        }
+
+        if (referenceTorchMs == 0 || args.Contains("--no-pytorch"))
+        {
+            return 0;
+        }
+        var python = PyTorchTrainStep.Run(threads, quick ? 3 : 8);
+        if (python.Line is null)
+        {
+            Console.WriteLine($"PyTorch: {python.Problem}: ratio not measured");
+            return 0;
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"PyTorch, reference ({python.Line}): TorchSharp/PyTorch = {referenceTorchMs / python.WallMs:F2}, engine/PyTorch = {referenceEngineMs / python.WallMs:F2} (PyTorch's wall time, measured after, in a child process)"));
         return 0;
     }
 
-    private static void Compare(string title, ModelConfig config, int seqLen, GemmOptions gemm, int rounds)
+    /// <summary>The step at simulate's default size, where per-op overhead weighs most; bench/pytorch's; 4× its width, where GEMMs dominate.</summary>
+    private static (ModelConfig Config, int SeqLen)? Configuration(string name) => name switch
     {
-        var (tokens, labels) = Batch32(config, seqLen);
-        var former = new MoETransformer(config, seed: 1, gemm);
-        var adam = new AdamW(former.Parameters, threading: gemm);
-        using var model = new TorchMoETransformer(config, seed: 1);
-        using var torchAdam = new MaskedAdamW();
-        var all = model.ParametersByName.Select(p => (p.Key, p.Value)).ToArray();
-        void FormerStep()
+        "tiny" => (new ModelConfig(), 32),
+        "reference" => (TrainStepBenchmark.ReferenceConfig, TrainStepBenchmark.ReferenceConfig.SeqLen),
+        "large" => (TrainStepBenchmark.ReferenceConfig with { DModel = 256, ExpertHidden = 1024 }, TrainStepBenchmark.ReferenceConfig.SeqLen),
+        _ => null,
+    };
+
+    private (double EngineMs, double TorchMs) Measure(string name, Workload w)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var c = w.Config;
+        Console.WriteLine(string.Create(inv,
+            $"{name}: vocab {c.Vocab}, seq {w.SeqLen}, d {c.DModel}, {(c.UseAttention ? $"{c.Heads} heads" : "no attention")}, {c.Layers} layers × {c.Experts} experts top-{c.TopK}, hidden {c.ExpertHidden}, {c.Classes} classes"));
+        float engineFirst = w.EngineForward(), torchFirst = w.TorchForward();
+
+        var (step, stepCpu) = Time([w.EngineStep, w.TorchStep], 0.3);
+        Console.WriteLine(string.Create(inv,
+            $"  step      engine {step[0] * 1e3,8:F2} ms   TorchSharp {step[1] * 1e3,8:F2} ms   TorchSharp/engine {step[1] / step[0],5:F2} (target ≤ 1.00){CpuText(stepCpu, 0, 1)}"));
+
+        var (forward, _) = Time([() => w.EngineForward(), () => w.TorchForward()], 0.2);
+        // Backward repeats on the pass of the last forward (its graph is kept); AdamW changes the
+        // weights that graph saved, so it is timed after, on the gradients left behind.
+        w.EngineForward();
+        w.TorchForward();
+        var (backward, _) = Time([() => w.Engine.Backward(), () => w.Torch.Backward()], 0.2);
+        var (adam, _) = Time([w.EngineAdamStep, w.TorchAdamStep], 0.1);
+        Console.WriteLine(string.Create(inv, $"  forward   engine {forward[0] * 1e3,8:F2} ms   TorchSharp {forward[1] * 1e3,8:F2} ms   ratio {forward[1] / forward[0],5:F2}"));
+        Console.WriteLine(string.Create(inv, $"  backward  engine {backward[0] * 1e3,8:F2} ms   TorchSharp {backward[1] * 1e3,8:F2} ms   ratio {backward[1] / backward[0],5:F2}"));
+        Console.WriteLine(string.Create(inv, $"  AdamW     engine {adam[0] * 1e3,8:F2} ms   TorchSharp {adam[1] * 1e3,8:F2} ms   ratio {adam[1] / adam[0],5:F2}"));
+
+        // Backward alone with k of each layer's experts trained (the first k of those routed; the rest frozen).
+        w.EngineForward();
+        w.TorchForward();
+        var engineMasks = TrainedCounts.Select(k => FreezeAllBut(w.Engine.RoutedExperts, c, k)).ToList();
+        var torchMasks = TrainedCounts.Select(k => FreezeAllBut(w.Torch.RoutedExperts, c, k)).ToList();
+        var subjects = new List<Action>();
+        foreach (var (e, t) in engineMasks.Zip(torchMasks))
         {
-            former.ForwardBackward(tokens, Batch, seqLen, labels);
-            adam.Step(1e-3f);
+            subjects.Add(() => w.Engine.Backward(e));
+            subjects.Add(() => w.Torch.Backward(t));
         }
-        void TorchStep()
+        var (byTrained, byTrainedCpu) = Time(subjects, 0.2);
+        Console.WriteLine($"  backward alone, k of {c.Experts} experts trained per layer (the others frozen):");
+        for (int i = 0; i < TrainedCounts.Length; i++)
         {
-            using var scope = torch.NewDisposeScope();
-            model.ForwardBackward(tokens, Batch, seqLen, labels);
-            torchAdam.Step(1e-3, all);
+            double e = byTrained[2 * i], t = byTrained[2 * i + 1];
+            Console.WriteLine(string.Create(inv,
+                $"    k={TrainedCounts[i]}  engine {e * 1e3,8:F2} ms ({e / byTrained[^2]:F2} of k=8)   TorchSharp {t * 1e3,8:F2} ms ({t / byTrained[^1]:F2} of k=8)   TorchSharp/engine {t / e:F2}{CpuText(byTrainedCpu, 2 * i, 2 * i + 1)}"));
         }
-        // With one thread both engines compute on the calling thread: its CPU time drops the time
-        // spent descheduled on a loaded machine, which is most of the noise.
-        bool cpuTime = gemm.MaxThreads == 1;
-        var seconds = InterleavedTimer.MedianSecondsPerCall([FormerStep, TorchStep], rounds, secondsPerSample: 0.2, threadCpuTime: cpuTime);
-        Console.WriteLine(title + (cpuTime ? " (thread CPU time)" : " (wall time)"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  step: former {seconds[0] * 1e3,8:F2} ms   torch {seconds[1] * 1e3,8:F2} ms   torch/former = {seconds[1] / seconds[0]:F2}"));
+        Console.WriteLine(string.Create(inv,
+            $"  loss before: engine {engineFirst:F4}, TorchSharp {torchFirst:F4} (same seed, same weights); after the timed steps: {w.EngineForward():F4}, {w.TorchForward():F4}"));
+        return (step[0] * 1e3, step[1] * 1e3);
     }
 
-    private static void BackwardByTrainedExperts(ModelConfig config, int seqLen, GemmOptions gemm, int rounds)
+    private (double[] Primary, double[]? ProcessCpu) Time(IReadOnlyList<Action> subjects, double secondsPerSample) =>
+        _threadCpu
+            ? (InterleavedTimer.MedianSecondsPerCall(subjects, _rounds, secondsPerSample, threadCpuTime: true), null)
+            : InterleavedTimer.MedianWallAndCpuSecondsPerCall(subjects, _rounds, secondsPerSample);
+
+    private static string CpuText(double[]? cpu, int engine, int torch) => cpu is null ? "" : string.Create(CultureInfo.InvariantCulture,
+        $"   | process CPU: engine {cpu[engine] * 1e3,8:F2} ms   TorchSharp {cpu[torch] * 1e3,8:F2} ms   ratio {cpu[torch] / cpu[engine]:F2}");
+
+    /// <summary>Frozen = every expert except the first <paramref name="trained"/> routed ones of each layer.</summary>
+    private static ExpertMask FreezeAllBut(ExpertMask routed, ModelConfig config, int trained)
     {
-        var (tokens, labels) = Batch32(config, seqLen);
-        var former = new MoETransformer(config, seed: 1, gemm);
-        using var model = new TorchMoETransformer(config, seed: 1);
-        int[] trainedCounts = [1, 2, 4, 8];
-        var masks = trainedCounts.Select(k =>
+        var frozen = new ExpertMask(config.Layers, config.Experts);
+        for (int l = 0; l < config.Layers; l++)
         {
-            var mask = new ExpertMask(config.Layers, config.Experts);
-            for (int l = 0; l < config.Layers; l++)
+            int kept = 0;
+            for (int e = 0; e < config.Experts; e++)
             {
-                for (int e = k; e < config.Experts; e++)
-                {
-                    mask[l, e] = true;
-                }
-            }
-            return mask;
-        }).ToArray();
-        bool cpuTime = gemm.MaxThreads == 1 && OperatingSystem.IsLinux();
-        double Clock() => cpuTime ? InterleavedTimer.ThreadCpuSeconds() : Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
-        var formerTimes = new double[masks.Length][];
-        var torchTimes = new double[masks.Length][];
-        for (int m = 0; m < masks.Length; m++)
-        {
-            formerTimes[m] = new double[rounds];
-            torchTimes[m] = new double[rounds];
-        }
-        for (int r = -1; r < rounds; r++)
-        {
-            for (int m = 0; m < masks.Length; m++)
-            {
-                former.Loss(tokens, Batch, seqLen, labels);
-                double start = Clock();
-                former.Backward(masks[m]);
-                double formerSeconds = Clock() - start;
-                using var scope = torch.NewDisposeScope();
-                model.Loss(tokens, Batch, seqLen, labels);
-                start = Clock();
-                model.Backward(masks[m]);
-                double torchSeconds = Clock() - start;
-                if (r >= 0)
-                {
-                    formerTimes[m][r] = formerSeconds;
-                    torchTimes[m][r] = torchSeconds;
-                }
+                bool train = routed[l, e] && kept < trained;
+                kept += train ? 1 : 0;
+                frozen[l, e] = !train;
             }
         }
-        Console.WriteLine($"backward only, reference configuration, k of 8 experts trained per layer (the rest frozen), {(cpuTime ? "thread CPU time" : "wall time")}:");
-        for (int m = 0; m < masks.Length; m++)
-        {
-            double f = InterleavedTimer.Median(formerTimes[m]), t = InterleavedTimer.Median(torchTimes[m]);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  k = {trainedCounts[m]}: former {f * 1e3,8:F2} ms   torch {t * 1e3,8:F2} ms   torch/former = {t / f:F2}"));
-        }
+        return frozen;
     }
 
-    private static (int[] Tokens, int[] Labels) Batch32(ModelConfig config, int seqLen)
+    /// <summary>Both engines from the same seeded weights, and one fixed batch.</summary>
+    private sealed class Workload : IDisposable
     {
-        var rng = new DeterministicRandom(17);
-        var tokens = new int[Batch * seqLen];
-        var labels = new int[Batch];
-        for (int i = 0; i < tokens.Length; i++)
+        private readonly int[] _tokens;
+        private readonly int[] _labels;
+        private readonly AdamW _engineAdam;
+        private readonly MaskedAdamW _torchAdam = new();
+        private readonly List<(string Name, Parameter Parameter)> _parameters;
+
+        public Workload(ModelConfig config, int seqLen, int threads, TorchDevice device)
         {
-            tokens[i] = rng.NextInt(config.Vocab);
+            Config = config;
+            SeqLen = seqLen;
+            var rng = new DeterministicRandom(17);
+            _tokens = new int[Batch * seqLen];
+            _labels = new int[Batch];
+            for (int i = 0; i < _tokens.Length; i++)
+            {
+                _tokens[i] = rng.NextInt(config.Vocab);
+            }
+            for (int i = 0; i < _labels.Length; i++)
+            {
+                _labels[i] = rng.NextInt(config.Classes);
+            }
+            var gemm = new GemmOptions { MaxThreads = threads };
+            Engine = new MoETransformer(config, seed: 1, gemm);
+            _engineAdam = new AdamW(Engine.Parameters, threading: gemm);
+            Torch = new TorchMoETransformer(config, seed: 1, device: device.Device);
+            _parameters = [.. Torch.ParametersByName.Select(kv => (kv.Key, kv.Value))];
         }
-        for (int i = 0; i < labels.Length; i++)
+
+        public ModelConfig Config { get; }
+
+        public int SeqLen { get; }
+
+        public MoETransformer Engine { get; }
+
+        public TorchMoETransformer Torch { get; }
+
+        public float EngineForward() => Engine.Loss(_tokens, Batch, SeqLen, _labels);
+
+        public float TorchForward()
         {
-            labels[i] = rng.NextInt(config.Classes);
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            return Torch.Loss(_tokens, Batch, SeqLen, _labels);
         }
-        return (tokens, labels);
+
+        public void EngineStep()
+        {
+            Engine.ForwardBackward(_tokens, Batch, SeqLen, _labels);
+            _engineAdam.Step(LearningRate);
+        }
+
+        public void TorchStep()
+        {
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            Torch.ForwardBackward(_tokens, Batch, SeqLen, _labels);
+            _torchAdam.Step(LearningRate, _parameters);
+        }
+
+        public void EngineAdamStep() => _engineAdam.Step(LearningRate);
+
+        public void TorchAdamStep() => _torchAdam.Step(LearningRate, _parameters);
+
+        public void Dispose()
+        {
+            _torchAdam.Dispose();
+            Torch.Dispose();
+        }
     }
 }
