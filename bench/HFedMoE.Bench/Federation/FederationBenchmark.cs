@@ -44,10 +44,10 @@ internal sealed class FederationBenchmark : IBenchmarkSuite
             return 2;
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"federation benchmark ({(quick ? "quick" : "full")}): {Environment.ProcessorCount} cores, load average {LoadAverage()}, {threads} training thread(s) in both (dedicated dispatcher thread-count = trainer pool = baseline loop threads; GEMMs below the per-thread threshold, so single-threaded)"));
+            $"federation benchmark ({(quick ? "quick" : "full")}): {Environment.ProcessorCount} cores, load average {LoadAverage()}, {threads} training thread(s) in both (dedicated dispatcher thread-count = trainer pool = baseline loop threads; TorchSharp on the CPU, libtorch on 1 intra-op thread)"));
         var m = FederationWorkload.Config;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"workload: MoE {m.Layers}×{m.Experts} experts, d={m.DModel}, hidden {m.ExpertHidden}, seq {m.SeqLen}; {steps} local step(s) at batch 8 per client; Akka.Persistence.Sql journal on SQLite (reference.conf); {rounds} measured round(s) after 1 warm-up"));
+            $"workload (TorchSharp engine): MoE {m.Layers}×{m.Experts} experts, d={m.DModel}, hidden {m.ExpertHidden}, seq {m.SeqLen}; {steps} local step(s) at batch 8 per client; Akka.Persistence.Sql journal on SQLite (reference.conf); {rounds} measured round(s) after 1 warm-up"));
 
         bool ok = true;
         foreach (int clients in sizes)
@@ -58,7 +58,7 @@ internal sealed class FederationBenchmark : IBenchmarkSuite
             }
         }
         TrainerFootprint(sizes[^1]);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"peak working set of the whole run: {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:F0} MB"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"peak resident set (VmHWM) of the whole run: {PeakResidentBytes() / 1e6:F0} MB"));
         return ok ? 0 : 1;
     }
 
@@ -74,12 +74,12 @@ internal sealed class FederationBenchmark : IBenchmarkSuite
             """), dir);
         var system = ActorSystem.Create("bench", config);
         var meter = new JournalMeter(dir, spoolDir);
-        var baselinePool = TrainerPool.For(w.Model, null, threads);
+        using var baselinePool = TrainerPool.For(w.Model, w.Trainer, threads);
         var profiles = w.Clients.Select(c => c.Profile).ToArray();
         var plans = StrategyFactory.Create(w.Strategy, w.Options).ConfigureTrain(0, w.Initial, profiles);
         var data = w.Clients.ToDictionary(c => c.Profile.ClientId, c => c.Data, StringComparer.Ordinal);
         double train = 0, round = 0, encode = 0, spooling = 0;
-        long peakHeap = 0;
+        long peakHeap = 0, peakResident = 0;
         var perRound = new List<JournalMeter.Reading>();
         bool ok = true;
         try
@@ -90,7 +90,7 @@ internal sealed class FederationBenchmark : IBenchmarkSuite
                 var (tTrain, tEncode, tSpool) = TrainLoop(plans, w.Initial, data, baselinePool, threads, r == 0 ? null : Path.Combine(dir, "scratch"));
                 var before = meter.Read();
                 long t0 = Stopwatch.GetTimestamp();
-                object reply = AwaitRound(system, server.Ask<object>(new RunRounds(1), TimeSpan.FromMinutes(30)), ref peakHeap);
+                object reply = AwaitRound(system, server.Ask<object>(new RunRounds(1), TimeSpan.FromMinutes(30)), ref peakHeap, ref peakResident);
                 double tRound = Stopwatch.GetElapsedTime(t0).TotalSeconds;
                 if (reply is not FederationResult { Rounds: [RoundCompleted] })
                 {
@@ -112,7 +112,7 @@ internal sealed class FederationBenchmark : IBenchmarkSuite
             {
                 long heap = GC.GetTotalMemory(forceFullCollection: true);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  memory with {w.Clients.Count:N0} clients, federation alive after its rounds: GC heap {heap / 1e6:F1} MB ({heapBefore / 1e6:F1} MB before the actor system started: the clients' data, the initial model); GC heap during the rounds up to {peakHeap / 1e6:F0} MB (sampled each second, garbage included); peak working set so far {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:F0} MB"));
+                    $"  memory with {w.Clients.Count:N0} clients, federation alive after its rounds: GC heap {heap / 1e6:F1} MB ({heapBefore / 1e6:F1} MB before the actor system started: the clients' data, the initial model); GC heap during the rounds up to {peakHeap / 1e6:F0} MB (sampled each second, garbage included); resident set during the rounds up to {peakResident / 1e6:F0} MB (sampled), now {ResidentBytes() / 1e6:F0} MB; peak resident set (VmHWM) so far {PeakResidentBytes() / 1e6:F0} MB, target ≤ 4,000 MB"));
             }
         }
         finally
@@ -147,15 +147,16 @@ internal sealed class FederationBenchmark : IBenchmarkSuite
     }
 
     /// <summary>
-    /// Waits for a round, sampling the GC heap (without collecting) every second into
-    /// <paramref name="peakHeap"/>; every 30 s without an answer it prints the round manager's
+    /// Waits for a round, sampling the GC heap (without collecting) and the resident set every
+    /// second into <paramref name="peakHeap"/> and <paramref name="peakResident"/>; every 30 s without an answer it prints the round manager's
     /// status, so a stalled run says where it stands.
     /// </summary>
-    private static object AwaitRound(ActorSystem system, Task<object> pending, ref long peakHeap)
+    private static object AwaitRound(ActorSystem system, Task<object> pending, ref long peakHeap, ref long peakResident)
     {
         for (int waited = 1; !pending.Wait(TimeSpan.FromSeconds(1)); waited++)
         {
             peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(forceFullCollection: false));
+            peakResident = Math.Max(peakResident, ResidentBytes());
             if (waited % 30 != 0)
             {
                 continue;
@@ -223,21 +224,40 @@ internal sealed class FederationBenchmark : IBenchmarkSuite
         return (train, encode, spool);
     }
 
-    /// <summary>What one trainer holds after training every tier (a model + AdamW per top-k in use): what each client would hold without the pool.</summary>
+    /// <summary>
+    /// What one trainer holds after training every tier (a model + AdamW per top-k in use): what
+    /// each client would hold without the pool. On TorchSharp the weights and moments are native,
+    /// so the process's resident set is measured along with the GC heap.
+    /// </summary>
     private static void TrainerFootprint(int clients)
     {
         var w = FederationWorkload.Create(StrategyFactory.HFedMoE, 3);
         var plans = StrategyFactory.Create(w.Strategy, w.Options).ConfigureTrain(0, w.Initial, [.. w.Clients.Select(c => c.Profile)]);
-        long before = GC.GetTotalMemory(forceFullCollection: true);
-        var trainer = new LocalTrainer(w.Model);
+        long heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+        long rssBefore = ResidentBytes();
+        using var trainer = new LocalTrainer(w.Model, w.Trainer);
         for (int i = 0; i < plans.Count; i++)
         {
             trainer.Train(plans[i], w.Initial, w.Clients[i].Data);
         }
-        long bytes = GC.GetTotalMemory(forceFullCollection: true) - before;
-        GC.KeepAlive(trainer);
+        long heap = GC.GetTotalMemory(forceFullCollection: true) - heapBefore;
+        long rss = ResidentBytes() - rssBefore;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"one trainer after training all tiers: {bytes / 1e6:F2} MB of heap → one per client would be ≈ {bytes * (double)clients / 1e9:F2} GB for {clients:N0} clients; the pool holds one per training thread"));
+            $"one trainer after training all tiers: {heap / 1e6:F2} MB of GC heap, resident set +{rss / 1e6:F1} MB (libtorch's tensors and allocator included) → one per client would be ≈ {Math.Max(heap, rss) * (double)clients / 1e9:F2} GB for {clients:N0} clients; the pool holds one per training thread"));
+    }
+
+    /// <summary>The process's resident set now.</summary>
+    private static long ResidentBytes()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.WorkingSet64;
+    }
+
+    /// <summary>The process's peak resident set so far (Linux VmHWM), native memory included.</summary>
+    private static long PeakResidentBytes()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.PeakWorkingSet64;
     }
 
     private static int? IntArg(string[] args, string name)

@@ -4,6 +4,7 @@ using HFedMoE.Model.Data;
 using HFedMoE.Model.Federated;
 using HFedMoE.Model.Nn;
 using HFedMoE.Model.Tensors;
+using HFedMoE.Model.Torch;
 
 namespace HFedMoE.Bench.Federation;
 
@@ -11,10 +12,11 @@ namespace HFedMoE.Bench.Federation;
 /// A small per-client workload for the round-overhead benchmark: a 2-layer × 8-expert MoE
 /// (d = 64, expert hidden 128, sequence 32, no attention), each client 16 samples of a 4-class
 /// keyword task (two classes per client, non-IID), three budget tiers, and one local step (or
-/// <c>localSteps</c>) at batch 8 per round. Every product stays under the GEMM's per-thread threshold, so a
-/// training call runs on one thread and the training parallelism is the caller's alone.
+/// <c>localSteps</c>) at batch 8 per round. Trained on the shipped engine (TorchSharp, the CPU)
+/// with libtorch on one intra-op thread, so a training call runs on one thread and the training
+/// parallelism is the caller's alone.
 /// </summary>
-internal sealed record FederationWorkload(string Strategy, StrategyOptions Options, ModelConfig Model, GlobalModel Initial, IReadOnlyList<ClientSetup> Clients)
+internal sealed record FederationWorkload(string Strategy, StrategyOptions Options, ModelConfig Model, GlobalModel Initial, IReadOnlyList<ClientSetup> Clients, LocalTrainerOptions Trainer)
 {
     private const int SamplesPerClient = 16;
 
@@ -37,14 +39,18 @@ internal sealed record FederationWorkload(string Strategy, StrategyOptions Optio
             var data = Task((ulong)(1000 + c), SamplesPerClient, [c % 4, (c + 1) % 4]);
             setups.Add(new ClientSetup(new ClientProfile($"client-{c:D4}", data.Count, Tier: tiers[c % tiers.Length]), data));
         }
-        var initial = GlobalModel.FromStore(new MoETransformer(Config, seed: 11).Parameters);
-        return new FederationWorkload(strategy, options, Config, initial, setups);
+        var initial = GlobalModel.FromStore(ParameterStore.Initial(Config, seed: 11));
+        return new FederationWorkload(strategy, options, Config, initial, setups, TrainerOptions());
     }
+
+    /// <summary>The TorchSharp engine on the CPU, libtorch on one thread (process-wide: set once, idempotent).</summary>
+    public static LocalTrainerOptions TrainerOptions() =>
+        new() { Engine = ModelEngine.Torch, Device = TorchDevice.Open(TorchSettings.Parse("cpu", 1)).Device };
 
     public FederationSetup Setup(int threads) => new(
         Strategy, Options, Model, Initial, Clients,
         new RoundSettings { MinClients = Clients.Count, Deadline = TimeSpan.FromMinutes(30), SnapshotEvery = 10 },
-        TrainerPoolSize: threads);
+        Trainer, TrainerPoolSize: threads);
 
     /// <summary>A sample's label is the class whose keywords (tokens 10c+1 … 10c+10) fill about half of it.</summary>
     private static Dataset Task(ulong seed, int count, int[] classes)

@@ -14,9 +14,11 @@ namespace HFedMoE.Actors.Clients;
 /// Trainers are created on first need, never more than <see cref="Size"/>; <see cref="Rent"/>
 /// blocks while all are lent (training blocks its thread anyway, and no holder waits on
 /// anything, so it cannot deadlock). Thread-safe. Like a dispatcher it is a node resource:
-/// pass it in through the Props, one per federation.
+/// pass it in through the Props, one per federation, and dispose it with the node: a trainer on
+/// TorchSharp holds native tensors the GC does not free. Disposing frees the idle trainers at
+/// once and each lent one when it comes back; renting afterwards throws.
 /// </summary>
-public sealed class TrainerPool
+public sealed class TrainerPool : IDisposable
 {
     /// <summary>The thread count of the dedicated dispatcher clients train on (the default pool size).</summary>
     public const string ThreadCountPath = "hfedmoe.actor.dedicated-dispatcher.dedicated-thread-pool.thread-count";
@@ -27,6 +29,7 @@ public sealed class TrainerPool
     // A monitor rather than a SemaphoreSlim: the pool then owns nothing disposable and can live as long as its node.
     private readonly object _gate = new();
     private int _lent;
+    private bool _disposed;
 
     /// <param name="size">The most trainers that may exist (and train) at once; at least 1.</param>
     /// <param name="create">Makes a new trainer; each call must return a distinct instance.</param>
@@ -88,10 +91,11 @@ public sealed class TrainerPool
     {
         lock (_gate)
         {
-            while (_lent == Size)
+            while (_lent == Size && !_disposed)
             {
                 Monitor.Wait(_gate);
             }
+            ObjectDisposedException.ThrowIf(_disposed, this);
             _lent++;
             if (_idle.TryPop(out var idle))
             {
@@ -104,6 +108,11 @@ public sealed class TrainerPool
             var created = _create() ?? throw new InvalidOperationException("the trainer factory returned null");
             lock (_gate)
             {
+                if (_disposed)
+                {
+                    created.Dispose();
+                    throw new ObjectDisposedException(nameof(TrainerPool), "the trainer pool was disposed while a trainer was being made");
+                }
                 if (!_all.Add(created))
                 {
                     throw new InvalidOperationException("the trainer factory returned a trainer the pool already holds; a trainer must not be shared between threads");
@@ -126,9 +135,35 @@ public sealed class TrainerPool
     {
         lock (_gate)
         {
-            _idle.Push(trainer);
             _lent--;
             Monitor.Pulse(_gate);
+            if (!_disposed)
+            {
+                _idle.Push(trainer);
+                return;
+            }
+        }
+        trainer.Dispose();
+    }
+
+    /// <summary>Frees the idle trainers now and the lent ones as they are given back; wakes every waiting <see cref="Rent"/> (it throws).</summary>
+    public void Dispose()
+    {
+        LocalTrainer[] idle;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            idle = [.. _idle];
+            _idle.Clear();
+            Monitor.PulseAll(_gate);
+        }
+        foreach (var trainer in idle)
+        {
+            trainer.Dispose();
         }
     }
 }

@@ -15,6 +15,7 @@ public sealed class FederationServer : ReceiveActor
     private readonly FederationSetup _setup;
     private readonly UpdateSpool _spool;
     private IActorRef _rounds = null!;
+    private TrainerPool? _trainers;
     private IActorRef? _requester;
     private int _remaining;
 
@@ -68,15 +69,26 @@ public sealed class FederationServer : ReceiveActor
         var strategy = StrategyFactory.Create(_setup.Strategy, _setup.Options);
         var clients = new List<RegisterClient>();
         // Clients borrow a trainer (a model + optimizer) only while they train: one per training thread, not per client.
-        var trainers = TrainerPool.For(_setup.Model, _setup.Trainer, _setup.TrainerPoolSize ?? TrainerPool.DefaultSize(Context.System.Settings.Config));
+        _trainers = TrainerPool.For(_setup.Model, _setup.Trainer, _setup.TrainerPoolSize ?? TrainerPool.DefaultSize(Context.System.Settings.Config));
         foreach (var c in _setup.Clients)
         {
-            var child = Context.ActorOf(Client.Props(c.Profile, c.Data, trainers), $"client-{Uri.EscapeDataString(c.Profile.ClientId)}");
+            var child = Context.ActorOf(Client.Props(c.Profile, c.Data, _trainers), $"client-{Uri.EscapeDataString(c.Profile.ClientId)}");
             clients.Add(new RegisterClient(c.Profile, child));
         }
         // Subscribed through the Props so that the subscription survives a restart of the round manager.
         _rounds = Context.ActorOf(RoundManager.Props(strategy, _setup.Initial, _setup.Rounds, _spool, clients, _setup.PersistenceId, [Self]), "round-manager");
         Context.Watch(_rounds);
+    }
+
+    /// <summary>
+    /// The clients (children) have stopped by now, so no trainer is lent any more: the pool's
+    /// models are freed here, not left to the finalizers (also before a restart builds a new pool).
+    /// </summary>
+    protected override void PostStop()
+    {
+        _trainers?.Dispose();
+        _trainers = null;
+        base.PostStop();
     }
 
     private void Run(RunRounds run)

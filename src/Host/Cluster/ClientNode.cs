@@ -33,7 +33,7 @@ internal static class ClientNode
         var data = new Dataset(partition.Samples);
         var profile = new ClientProfile(node.ClientId, data.Count, null, SimulationSettings.TierName(node.Budget));
         // The same engine, device and threads as simulate (hfedmoe.model), so the cluster ends on simulate's model.
-        var trainers = TrainerPool.For(settings.Model, Simulator.TrainerOptions(settings, loaded, print.WriteLine), size: 1);
+        using var trainers = TrainerPool.For(settings.Model, Simulator.TrainerOptions(settings, loaded, print.WriteLine), size: 1);
 
         var config = HfedmoeConfig.WithReference(ClusterNodeConfig.Build(loaded, ClusterNodeConfig.ClientRole, host, port, seeds));
         using var lifetime = NodeLifetime.Start(config, print.WriteLine);

@@ -24,12 +24,16 @@ namespace HFedMoE.Model.Federated;
 /// forward, its backward, and SNIP's probe backward. A failed FedAvg-Naive step counts its
 /// forward only (the device ran it before finding the step does not fit). Measurement passes
 /// (the accuracy forwards, <see cref="LocalTrainerOptions.UsageFromFullPass"/>) are not counted.
+///
+/// A trainer keeps one model and optimiser per top-k it was asked for; on TorchSharp those hold
+/// native memory the GC does not see, so whoever drops a trainer disposes it.
 /// </summary>
-public sealed class LocalTrainer
+public sealed class LocalTrainer : IDisposable
 {
     private readonly ModelConfig _config;
     private readonly LocalTrainerOptions _options;
     private readonly Dictionary<int, ILocalModel> _byTopK = [];
+    private bool _disposed;
 
     public LocalTrainer(ModelConfig config, LocalTrainerOptions? options = null)
     {
@@ -49,6 +53,7 @@ public sealed class LocalTrainer
         {
             throw new ArgumentException($"plan is for model version {plan.ModelVersion}; the given model is version {global.Version}", nameof(plan));
         }
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var model = ModelFor(plan.ActiveExpertsPerToken ?? _config.TopK);
         var store = model.Store;
         global.CopyTo(store);
@@ -175,6 +180,21 @@ public sealed class LocalTrainer
             ok > 0 ? lossSum / ok : 0.0,
             LocalSteps: steps, FailedSteps: failed, ExpertBackwardPasses: backwardPasses,
             StartAccuracy: startAccuracy, LocalAccuracy: localAccuracy, Flops: flops);
+    }
+
+    /// <summary>Frees every model and optimiser this trainer made (their native tensors on TorchSharp).</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        foreach (var model in _byTopK.Values)
+        {
+            model.Dispose();
+        }
+        _byTopK.Clear();
     }
 
     private ILocalModel ModelFor(int topK)
