@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using HFedMoE.Model.Checkpoints;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -78,6 +79,15 @@ public sealed class MaskedAdamW : IDisposable
         }
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        // Every Scalar is explicit and disposed here: an implicitly converted one is left to its
+        // finalizer, which can free it while libtorch still reads it (seen as a rare
+        // "toFloat"/"toDouble" failure in Scalar.h when 1,000 clients train in one process).
+        using var beta1 = _beta1.ToScalar();
+        using var oneMinusBeta1 = (1 - _beta1).ToScalar();
+        using var beta2 = _beta2.ToScalar();
+        using var oneMinusBeta2 = (1 - _beta2).ToScalar();
+        using var eps = _eps.ToScalar();
+        using var decay = (1 - learningRate * _weightDecay).ToScalar();
         foreach (var (name, p) in active)
         {
             var grad = p.grad;
@@ -89,13 +99,15 @@ public sealed class MaskedAdamW : IDisposable
             s.Steps++;
             if (_weightDecay > 0 && p.dim() >= 2)
             {
-                p.mul_(1 - learningRate * _weightDecay);
+                p.mul_(decay);
             }
             double c1 = 1 - Math.Pow(_beta1, s.Steps), c2 = 1 - Math.Pow(_beta2, s.Steps);
-            s.M.mul_(_beta1).add_(grad, alpha: 1 - _beta1);
-            s.V.mul_(_beta2).addcmul_(grad, grad, value: 1 - _beta2);
-            var denominator = s.V.sqrt().div_(Math.Sqrt(c2)).add_(_eps);
-            p.addcdiv_(s.M, denominator, value: -learningRate / c1);
+            using var sqrtC2 = Math.Sqrt(c2).ToScalar();
+            using var stepSize = (-learningRate / c1).ToScalar();
+            s.M.mul_(beta1).add_(grad, alpha: oneMinusBeta1);
+            s.V.mul_(beta2).addcmul_(grad, grad, value: oneMinusBeta2);
+            var denominator = s.V.sqrt().div_(sqrtC2).add_(eps);
+            p.addcdiv_(s.M, denominator, value: stepSize);
         }
     }
 

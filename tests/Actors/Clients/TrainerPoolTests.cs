@@ -31,6 +31,30 @@ public sealed class TrainerPoolTests
         Assert.Equal(1, pool.Created);
     }
 
+    [Fact]
+    public void Disposing_the_pool_frees_idle_trainers_now_and_a_lent_one_when_it_comes_back_and_renting_afterwards_throws()
+    {
+        var global = TinyFederation.Initial();
+        var profiles = Enumerable.Range(0, 2).Select(TinyFederation.Profile).ToArray();
+        var plans = TinyFederation.Strategy().ConfigureTrain(0, global, profiles);
+        var pool = TrainerPool.For(TinyFederation.Config, null, 2);
+        var first = pool.Rent();
+        var second = pool.Rent();
+        var idle = first.Trainer;
+        first.Dispose();
+
+        pool.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => idle.Train(plans[0], global, TinyFederation.Data(0)));
+        var lent = second.Trainer;
+        var update = lent.Train(plans[1], global, TinyFederation.Data(1)); // still usable while lent
+        Assert.NotNull(update);
+        second.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => lent.Train(plans[1], global, TinyFederation.Data(1)));
+        Assert.Throws<ObjectDisposedException>(() => pool.Rent());
+        pool.Dispose(); // idempotent
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-3)]
