@@ -117,9 +117,21 @@ public sealed class Client : ReceiveActor, IWithTimers
         }
         _report($"round {plan.Round}: plan received (budget {plan.ExpertBudget} experts, {plan.Local.Steps} local steps)");
         SparseUpdate update;
-        using (var lease = _trainers.Rent())
+        try
         {
+            using var lease = _trainers.Rent();
             update = lease.Trainer.Train(plan, message.Global, _data);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Said at once, so the round drops this client now rather than at its deadline; the
+            // client stays up for the next round (each round loads the global model afresh).
+            _lastRound = plan.Round;
+            string reason = $"{e.GetType().Name}: {e.Message.Split('\n')[0].Trim()}";
+            _log.Error(e, $"'{_profile.ClientId}': training for round {plan.Round} failed");
+            _report($"round {plan.Round}: training failed: {reason}");
+            Sender.Tell(new TrainingFailed(plan.Round, _profile.ClientId, reason), Self);
+            return;
         }
         _lastRound = plan.Round;
         var submit = new SubmitUpdate(update);

@@ -107,6 +107,7 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
         Command<SubscribeRounds>(s => _subscribers.Add(s.Subscriber));
         Command<StartRound>(_ => Start());
         Command<SubmitUpdate>(s => Submit(s.Update));
+        Command<TrainingFailed>(OnTrainingFailed);
         Command<Terminated>(t => OnTerminated(t.ActorRef));
         Command<DropClient>(d =>
         {
@@ -470,6 +471,26 @@ public sealed partial class RoundManager : ReceivePersistentActor, IWithTimers
     private void Drop(string clientId, string reason)
     {
         _clients.Remove(clientId);
+        RecordDropped(clientId, reason);
+    }
+
+    /// <summary>A participant whose training failed is dropped from the open round only: it stays registered.</summary>
+    private void OnTrainingFailed(TrainingFailed f)
+    {
+        if (!_clients.TryGetValue(f.ClientId, out var c) || !c.Ref.Equals(Sender))
+        {
+            Log.Warning($"ignored a training failure in the name of '{f.ClientId}' from {Sender.Path}, which is not that client");
+            return;
+        }
+        if (_open is not { } open || open.Round != f.Round)
+        {
+            return; // about a round that is over
+        }
+        RecordDropped(f.ClientId, $"its training failed: {f.Reason}");
+    }
+
+    private void RecordDropped(string clientId, string reason)
+    {
         if (_open is { } open && open.IsOutstanding(clientId))
         {
             Log.Info($"round {open.Round}: '{clientId}' dropped: {reason}");

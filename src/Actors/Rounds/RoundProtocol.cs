@@ -45,6 +45,14 @@ public sealed record UpdateAck(int Round, string ClientId, string Digest);
 
 public sealed record UpdateRejected(int Round, string ClientId, string Reason);
 
+/// <summary>
+/// A participant's reply to <see cref="TrainRound"/> when its training threw: the round records it
+/// as dropped with <paramref name="Reason"/> at once, instead of waiting for the deadline, and the
+/// client stays registered for the next rounds. Counts only from the actor registered as
+/// <paramref name="ClientId"/>, for the open round.
+/// </summary>
+public sealed record TrainingFailed(int Round, string ClientId, string Reason);
+
 /// <summary>The sender receives <see cref="RoundCompleted"/> and <see cref="RoundClosed"/> from now on.</summary>
 public sealed record SubscribeRounds(IActorRef Subscriber);
 

@@ -30,6 +30,17 @@ public sealed class ClientSession : ReceiveActor
         _manager = manager;
         Receive<TrainRound>(Plan);
         Receive<SubmitUpdate>(Submit);
+        Receive<TrainingFailed>(f =>
+        {
+            if (Sender.Equals(_client) && f.ClientId == _clientId)
+            {
+                _manager.Tell(f, Self);
+            }
+            else
+            {
+                _log.Warning("Refused a training failure in the name of '{0}' sent to the session of '{1}' by {2}", f.ClientId, _clientId, Sender.Path);
+            }
+        });
         Receive<Terminated>(t =>
         {
             if (t.ActorRef.Equals(_client))

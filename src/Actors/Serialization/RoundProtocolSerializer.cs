@@ -31,7 +31,7 @@ public sealed class RoundProtocolSerializer : SerializerWithStringManifest
     public static IReadOnlyList<Type> MessageTypes { get; } =
     [
         typeof(RegisterClient), typeof(StartRound), typeof(RoundOpened), typeof(RoundNotStarted), typeof(TrainRound),
-        typeof(SubmitUpdate), typeof(UpdateAck), typeof(UpdateRejected), typeof(SubscribeRounds), typeof(RoundCompleted),
+        typeof(SubmitUpdate), typeof(UpdateAck), typeof(UpdateRejected), typeof(TrainingFailed), typeof(SubscribeRounds), typeof(RoundCompleted),
         typeof(RoundClosed), typeof(RoundManagerRecovered), typeof(GetRoundStatus), typeof(RoundStatus),
         typeof(RunRounds), typeof(FederationResult), typeof(FederationFailed), typeof(AggregatorReady),
         typeof(GetExperts), typeof(ExpertTensors), typeof(GetModel), typeof(CurrentModel), typeof(ApplyRound),
@@ -73,6 +73,7 @@ public sealed class RoundProtocolSerializer : SerializerWithStringManifest
             nameof(SubmitUpdate) => new SubmitUpdate(SparseUpdateCodec.Decode(Required(WireSubmitUpdate.Parser.ParseFrom(bytes).Update, manifest, "update"))),
             nameof(UpdateAck) => Decode(WireUpdateAck.Parser.ParseFrom(bytes)),
             nameof(UpdateRejected) => Decode(WireUpdateRejected.Parser.ParseFrom(bytes)),
+            nameof(TrainingFailed) => Decode(WireTrainingFailed.Parser.ParseFrom(bytes)),
             nameof(SubscribeRounds) => new SubscribeRounds(ResolveActorRef(WireSubscribeRounds.Parser.ParseFrom(bytes).Subscriber)),
             nameof(RoundCompleted) => Decode(WireRoundCompleted.Parser.ParseFrom(bytes)),
             nameof(RoundClosed) => Decode(WireRoundClosed.Parser.ParseFrom(bytes)),
@@ -106,6 +107,7 @@ public sealed class RoundProtocolSerializer : SerializerWithStringManifest
         SubmitUpdate m => new WireSubmitUpdate { Update = SparseUpdateCodec.Encode(m.Update) },
         UpdateAck m => new WireUpdateAck { Round = m.Round, ClientId = m.ClientId, Digest = m.Digest },
         UpdateRejected m => new WireUpdateRejected { Round = m.Round, ClientId = m.ClientId, Reason = m.Reason },
+        TrainingFailed m => new WireTrainingFailed { Round = m.Round, ClientId = m.ClientId, Reason = m.Reason },
         SubscribeRounds m => new WireSubscribeRounds { Subscriber = Akka.Serialization.Serialization.SerializedActorPath(m.Subscriber) },
         RoundCompleted m => Encode(m),
         RoundClosed m => new WireRoundClosed { Round = m.Round, Reason = m.Reason },
@@ -171,6 +173,8 @@ public sealed class RoundProtocolSerializer : SerializerWithStringManifest
     private static UpdateAck Decode(WireUpdateAck w) => new(w.Round, w.ClientId, w.Digest);
 
     private static UpdateRejected Decode(WireUpdateRejected w) => new(w.Round, w.ClientId, w.Reason);
+
+    private static TrainingFailed Decode(WireTrainingFailed w) => new(w.Round, w.ClientId, w.Reason);
 
     private static WireRoundCompleted Encode(RoundCompleted m) => new()
     {

@@ -79,9 +79,11 @@ public sealed class MaskedAdamW : IDisposable
         }
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        // Every Scalar is explicit and disposed here: an implicitly converted one is left to its
+        // Every Scalar is explicit and disposed here, and no overload that converts one inside
+        // TorchSharp is called (add_(s) is add_(s, 1)): an implicitly converted one is left to its
         // finalizer, which can free it while libtorch still reads it (seen as a rare
-        // "toFloat"/"toDouble" failure in Scalar.h when 1,000 clients train in one process).
+        // "toFloat"/"toDouble" failure in Scalar.h when clients train concurrently).
+        using var one = 1.ToScalar();
         using var beta1 = _beta1.ToScalar();
         using var oneMinusBeta1 = (1 - _beta1).ToScalar();
         using var beta2 = _beta2.ToScalar();
@@ -106,7 +108,7 @@ public sealed class MaskedAdamW : IDisposable
             using var stepSize = (-learningRate / c1).ToScalar();
             s.M.mul_(beta1).add_(grad, alpha: oneMinusBeta1);
             s.V.mul_(beta2).addcmul_(grad, grad, value: oneMinusBeta2);
-            var denominator = s.V.sqrt().div_(sqrtC2).add_(eps);
+            var denominator = s.V.sqrt().div_(sqrtC2).add_(eps, one);
             p.addcdiv_(s.M, denominator, value: stepSize);
         }
     }

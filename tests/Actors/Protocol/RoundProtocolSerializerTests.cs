@@ -159,6 +159,7 @@ public sealed class RoundProtocolSerializerTests : FederationTestKit
         Assert.Equal(new RoundNotStarted("too few", null), RoundTrip(new RoundNotStarted("too few")));
         Assert.Equal(new UpdateAck(1, "c1", "d1"), RoundTrip(new UpdateAck(1, "c1", "d1")));
         Assert.Equal(new UpdateRejected(1, "c1", "NaN"), RoundTrip(new UpdateRejected(1, "c1", "NaN")));
+        Assert.Equal(new TrainingFailed(1, "c1", "ExternalException: toFloat"), RoundTrip(new TrainingFailed(1, "c1", "ExternalException: toFloat")));
         Assert.Equal(new RunRounds(3), RoundTrip(new RunRounds(3)));
         Assert.Equal(new FederationFailed("why"), RoundTrip(new FederationFailed("why")));
         Assert.Equal(new AggregatorReady(2, 5), RoundTrip(new AggregatorReady(2, 5)));

@@ -40,6 +40,28 @@ public sealed class ClientTests() : FederationTestKit(FederationTestKit.InMemory
     }
 
     [Fact]
+    public void A_client_whose_training_throws_says_so_at_once_naming_the_cause_and_trains_the_next_round()
+    {
+        int created = 0;
+        var pool = new TrainerPool(1, () => ++created == 1
+            ? throw new InvalidOperationException("libtorch said no\nat frame 0")
+            : new LocalTrainer(TinyFederation.Config));
+        var client = ActorOf(Client.Props(TinyFederation.Profile(1), TinyFederation.Data(1), pool, Resend));
+        var manager = CreateTestProbe("manager");
+        var plan = PlanFor(1);
+        manager.Send(client, plan);
+
+        var failed = manager.ExpectMsg<TrainingFailed>(TimeSpan.FromSeconds(10));
+        Assert.Equal(new TrainingFailed(0, "c1", "InvalidOperationException: libtorch said no"), failed);
+        VirtualTime.Advance(Resend * 3);
+        manager.ExpectNoMsg(TimeSpan.FromMilliseconds(100));   // nothing to resend
+
+        var next = new TrainRound(plan.Plan with { Round = 1 }, plan.Global);
+        manager.Send(client, next);
+        Assert.Equal(1, manager.ExpectMsg<SubmitUpdate>(TimeSpan.FromSeconds(10)).Update.Round);
+    }
+
+    [Fact]
     public void An_unanswered_update_is_sent_again_until_it_is_acknowledged()
     {
         var (client, manager) = Create(0);

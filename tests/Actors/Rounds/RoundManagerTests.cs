@@ -277,6 +277,42 @@ public sealed class RoundManagerTests() : FederationTestKit(Hocon, virtualTime: 
     }
 
     [Fact]
+    public async Task A_client_whose_training_failed_is_dropped_from_the_round_at_once_and_stays_registered_for_the_next()
+    {
+        var f = Create(3);
+        Open(f);
+        var u0 = TrainOn(f, 0);
+        var u1 = TrainOn(f, 1);
+        f.Clients[2].ExpectMsg<TrainRound>();
+        f.Clients[2].Send(f.Manager, new TrainingFailed(0, "c2", "ExternalException: toFloat"));
+        Submit(f, 0, u0);
+        Submit(f, 1, u1);
+
+        var done = f.Subscriber.ExpectMsg<RoundCompleted>();   // no deadline needed
+        Assert.Equal(["c2"], done.Dropped);
+        Assert.Contains(await Journal("round-manager"), e => e is ClientDropped { Round: 0, ClientId: "c2", Reason: "its training failed: ExternalException: toFloat" });
+        Assert.Equal(["c0", "c1", "c2"], Status(f).Clients);
+        Assert.Equal(3, Open(f).Participants.Count);
+        f.Clients[2].ExpectMsg<TrainRound>(t => Assert.Equal(1, t.Plan.Round));
+    }
+
+    [Fact]
+    public void A_training_failure_in_another_clients_name_or_for_another_round_drops_nobody()
+    {
+        var f = Create(2);
+        Open(f);
+        var u0 = TrainOn(f, 0);
+        var u1 = TrainOn(f, 1);
+        f.Clients[0].Send(f.Manager, new TrainingFailed(0, "c1", "forged"));
+        f.Clients[1].Send(f.Manager, new TrainingFailed(7, "c1", "not this round"));
+        Submit(f, 0, u0);
+        Submit(f, 1, u1);
+
+        var done = f.Subscriber.ExpectMsg<RoundCompleted>();
+        Assert.Empty(done.Dropped);
+    }
+
+    [Fact]
     public void A_round_manager_recreated_mid_round_resumes_it_and_commits_the_same_bits_as_an_uninterrupted_run()
     {
         // Uninterrupted reference run, on its own persistence id.

@@ -124,6 +124,26 @@ public sealed class FederationGateTests() : FederationTestKit(InMemoryPersistenc
     }
 
     [Fact]
+    public void A_session_passes_on_its_clients_training_failure_and_refuses_one_from_another_actor_or_name()
+    {
+        var manager = CreateTestProbe();
+        var client = CreateTestProbe();
+        var rogue = CreateTestProbe();
+        var session = Sys.ActorOf(ClientSession.Props("c0", client.Ref, manager.Ref));
+
+        EventFilter.Warning(contains: "Refused a training failure").Expect(2, () =>
+        {
+            rogue.Send(session, new TrainingFailed(0, "c0", "forged"));
+            client.Send(session, new TrainingFailed(0, "c1", "in another name"));
+        });
+        manager.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+
+        var failed = new TrainingFailed(0, "c0", "ExternalException: toFloat");
+        client.Send(session, failed);
+        Assert.Equal(failed, manager.ExpectMsg<TrainingFailed>());
+    }
+
+    [Fact]
     public void A_session_ends_with_its_client_and_a_valid_rejoin_replaces_it()
     {
         var (manager, gate, _) = Server();

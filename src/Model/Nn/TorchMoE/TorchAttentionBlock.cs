@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace HFedMoE.Model.Nn.TorchMoE;
@@ -12,6 +13,8 @@ public sealed class TorchAttentionBlock : nn.Module
     private readonly TorchLayerNorm _ln;
     private readonly long _d;
     private readonly long _heads;
+    // Held, not converted on the fly: see TorchMoETransformer.
+    private readonly TorchSharp.Scalar _one = 1.ToScalar();
 
     public TorchAttentionBlock(ModelConfig config, ScalarType dtype, Device device)
         : base(nameof(TorchAttentionBlock))
@@ -53,6 +56,6 @@ public sealed class TorchAttentionBlock : nn.Module
             .view(batch, seqLen, 3, _heads, hs).permute(2, 0, 3, 1, 4); // (3, B, nh, T, hs)
         var y = nn.functional.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], visible); // (B, nh, T, hs)
         y = y.transpose(1, 2).reshape(batch * seqLen, _d);          // (B·T, d)
-        return x.add(Bo.addmm(y, Wo)).MoveToOuterDisposeScope();
+        return x.add(Bo.addmm(y, Wo), _one).MoveToOuterDisposeScope();
     }
 }

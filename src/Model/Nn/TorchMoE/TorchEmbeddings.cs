@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace HFedMoE.Model.Nn.TorchMoE;
@@ -15,6 +16,9 @@ public sealed class TorchEmbeddings : nn.Module
         register_parameter("positions", Positions);
     }
 
+    // Held, not converted on the fly: see TorchMoETransformer.
+    private readonly TorchSharp.Scalar _one = 1.ToScalar();
+
     public TorchSharp.Modules.Parameter Tokens { get; }
 
     public TorchSharp.Modules.Parameter Positions { get; }
@@ -24,7 +28,7 @@ public sealed class TorchEmbeddings : nn.Module
     {
         ArgumentNullException.ThrowIfNull(ids);
         using var scope = NewDisposeScope();
-        var x = Tokens.index_select(0, ids).view(batch, seqLen, -1) + Positions.narrow(0, 0, seqLen);
+        var x = Tokens.index_select(0, ids).view(batch, seqLen, -1).add(Positions.narrow(0, 0, seqLen), _one);
         return x.view(batch * seqLen, -1).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace HFedMoE.Model.Nn.TorchMoE;
@@ -20,9 +21,12 @@ public sealed class TorchMoELayer : nn.Module
     private readonly TorchExpert[] _experts;
     private readonly int _layer;
     private readonly int _k;
-    private readonly double _balanceCoef;
     private readonly double _zCoef;
     private readonly ScalarType _dtype;
+    // Held for the layer's lifetime, never converted on the fly: see TorchMoETransformer.
+    private readonly TorchSharp.Scalar _one = 1.ToScalar();
+    private readonly TorchSharp.Scalar _balanceScale;
+    private readonly TorchSharp.Scalar _zScale;
 
     public TorchMoELayer(ModelConfig config, int layer, ScalarType dtype, Device device)
         : base(nameof(TorchMoELayer))
@@ -30,9 +34,10 @@ public sealed class TorchMoELayer : nn.Module
         ArgumentNullException.ThrowIfNull(config);
         _layer = layer;
         _k = config.TopK;
-        _balanceCoef = config.LoadBalanceCoef;
         _zCoef = config.ZLossCoef;
         _dtype = dtype;
+        _balanceScale = ((double)config.LoadBalanceCoef * config.Experts).ToScalar();
+        _zScale = _zCoef.ToScalar();
         _ln = new TorchLayerNorm(config.DModel, dtype, device);
         register_module("ln", _ln);
         Router = new TorchSharp.Modules.Parameter(zeros([config.DModel, config.Experts], dtype, device));
@@ -98,17 +103,20 @@ public sealed class TorchMoELayer : nn.Module
             // Without a graph (evaluation) there is no backward to gate.
             outputs[i] = is_grad_enabled() ? ExpertGradientGate.Apply(y, frozen, _layer, e) : y;
         }
-        var output = x.index_add(0, rowIndex, cat(outputs, 0) * gate, 1.0);
+        var output = x.index_add(0, rowIndex, cat(outputs, 0) * gate, _one);
 
         // Auxiliary losses: f_e from the counts (no gradient), P_e the mean router probability.
         var share = tensor(counts.Select(c => (double)c / ((double)nValid * k)).ToArray(), dtype: _dtype, device: x.device);
-        var balance = (share * probs.mean([0])).sum() * (_balanceCoef * s);
-        var z = _zCoef == 0 ? zeros(1, _dtype, x.device).sum() : logits.logsumexp(1).square().mean() * _zCoef;
+        var balance = (share * probs.mean([0])).sum().mul(_balanceScale);
+        var z = _zCoef == 0 ? zeros(1, _dtype, x.device).sum() : Squared(logits.logsumexp(1)).mean().mul(_zScale);
         var sampleGates = rows.Padded
-            ? zeros([rows.Batch, s], _dtype, x.device).index_add(0, rows.SampleOfValid, probs.detach(), 1.0) * rows.InverseLength
+            ? zeros([rows.Batch, s], _dtype, x.device).index_add(0, rows.SampleOfValid, probs.detach(), _one) * rows.InverseLength
             : probs.detach().view(rows.Batch, rows.SeqLen, s).mean([1]);
         return new MoELayerOutput(
             output.MoveToOuterDisposeScope(), balance.MoveToOuterDisposeScope(), z.MoveToOuterDisposeScope(),
             sampleGates.MoveToOuterDisposeScope(), counts);
     }
+
+    // square() is pow(2) with an implicit Scalar; x·x is the same value without one.
+    private static Tensor Squared(Tensor x) => x.mul(x);
 }

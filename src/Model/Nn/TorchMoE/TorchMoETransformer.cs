@@ -1,6 +1,7 @@
 using HFedMoE.Model.Checkpoints;
 using HFedMoE.Model.Federated;
 using HFedMoE.Model.Torch;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace HFedMoE.Model.Nn.TorchMoE;
@@ -22,6 +23,13 @@ namespace HFedMoE.Model.Nn.TorchMoE;
 /// GEMM and passes no gradient to its input; the router still learns through its gate
 /// (<see cref="ExpertGradientGate"/>). Backward may be repeated with another mask on the same pass.
 /// Not thread-safe; one model per training thread.
+///
+/// Every Scalar handed to libtorch on the training path is held (a field, or a <c>using</c>
+/// local), never converted from a number on the fly, and the overloads that convert one inside
+/// TorchSharp (<c>a + b</c> is <c>add(b, 1)</c>, <c>square()</c> is <c>pow(2)</c>) are avoided:
+/// such a temporary Scalar is unreachable once its handle is read, so a garbage collection
+/// (frequent when several clients train at once) can finalize it while the native call still
+/// reads it (seen as rare "toFloat" failures in Scalar.h; TorchSharp pull requests 1434 and 1496).
 /// </summary>
 public sealed class TorchMoETransformer : nn.Module
 {
@@ -39,6 +47,8 @@ public sealed class TorchMoETransformer : nn.Module
     private Tensor? _pendingTotal;       // graph root of the pass Backward would differentiate
     private PassFlops _passFlops;
     private (float Task, float Balance, float Z) _pendingLosses;
+    private readonly TorchSharp.Scalar _one = 1.ToScalar();
+    private readonly TorchSharp.Scalar _zero = 0.ToScalar();
 
     public TorchMoETransformer(ModelConfig config, int seed, ScalarType dtype = ScalarType.Float32, Device? device = null)
         : base(Loaded(nameof(TorchMoETransformer)))
@@ -246,9 +256,10 @@ public sealed class TorchMoETransformer : nn.Module
                 counted++;
             }
         }
+        using var count = counted.ToScalar();
         var task = counted == 0
-            ? logits.sum() * 0
-            : nn.functional.cross_entropy(logits, tensor(y, device: Device), ignore_index: -1, reduction: nn.Reduction.Sum) / counted;
+            ? logits.sum().mul(_zero)
+            : nn.functional.cross_entropy(logits, tensor(y, device: Device), ignore_index: -1, reduction: nn.Reduction.Sum).div(count);
         return Arm(task, balance, z);
     }
 
@@ -295,7 +306,7 @@ public sealed class TorchMoETransformer : nn.Module
         Tensor task;
         if (positions.Count == 0)
         {
-            task = xf.sum() * 0;
+            task = xf.sum().mul(_zero);
         }
         else
         {
@@ -438,14 +449,14 @@ public sealed class TorchMoETransformer : nn.Module
     {
         _passFlops.Head = FlopCounter.Gemm(rows.Batch, Config.Classes, Config.DModel);
         var pooled = rows.ValidRows is { } valid
-            ? zeros([rows.Batch, Config.DModel], Dtype, Device).index_add(0, rows.SampleOfValid, final.index_select(0, valid), 1.0) * rows.InverseLength
+            ? zeros([rows.Batch, Config.DModel], Dtype, Device).index_add(0, rows.SampleOfValid, final.index_select(0, valid), _one) * rows.InverseLength
             : final.view(rows.Batch, rows.SeqLen, Config.DModel).mean([1]);
         return _head.forward(pooled);
     }
 
     private float Arm(Tensor task, Tensor balance, Tensor z)
     {
-        var total = task + balance + z;
+        var total = task.add(balance, _one).add(z, _one);
         using var parts = stack([task.detach(), balance.detach(), z.detach(), total.detach()]).to_type(ScalarType.Float64).cpu();
         var values = parts.data<double>().ToArray();
         _pendingLosses = ((float)values[0], (float)values[1], (float)values[2]);
