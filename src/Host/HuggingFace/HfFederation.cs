@@ -27,12 +27,6 @@ internal static class HfFederation
         string source = s.Source ?? throw new ArgumentException("no model folder: set hfedmoe.hf.model.source or give --model");
         string clientsDir = s.ClientsDir ?? throw new ArgumentException("no client data: set hfedmoe.hf.data.clients-dir or give --clients");
         var device = TorchDevice.Open(s.Torch);
-        if (device.IsCuda)
-        {
-            // The Hugging Face trainer builds its modules and batches on the CPU; moving it is part
-            // of issue 12's model work. Refusing beats training silently on the wrong device.
-            throw new ArgumentException($"{TorchSettings.DeviceKey} = {s.Torch.Device}: hfedmoe federate trains on the CPU only so far; set it to cpu");
-        }
         using var checkpoint = HfCheckpoint.Open(source);
         var tokenizer = HfTokenizer.Load(source);
         if (!Directory.Exists(clientsDir))
@@ -59,7 +53,7 @@ internal static class HfFederation
         Directory.CreateDirectory(s.Out);
         string metricsPath = Path.Combine(s.Out, "metrics.jsonl");
         var options = new StrategyOptions { Local = new LocalSettings(s.LocalSteps, s.BatchSize, s.LearningRate), Seed = s.Seed };
-        using var run = new HfFederatedRun(checkpoint, clients, s.Strategy, options, tokenizer.PadId);
+        using var run = new HfFederatedRun(checkpoint, clients, s.Strategy, options, tokenizer.PadId, device.Device);
         var reports = new List<HfRoundReport>();
         using (var metrics = new StreamWriter(metricsPath, append: false, new UTF8Encoding(false)))
         {

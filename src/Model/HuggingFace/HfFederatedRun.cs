@@ -20,7 +20,7 @@ public sealed class HfFederatedRun : IDisposable
     private readonly HfLocalTrainer _trainer;
     private readonly int _padId;
 
-    public HfFederatedRun(HfCheckpoint checkpoint, IReadOnlyList<HfClient> clients, string strategy, StrategyOptions options, int padId)
+    public HfFederatedRun(HfCheckpoint checkpoint, IReadOnlyList<HfClient> clients, string strategy, StrategyOptions options, int padId, TorchSharp.torch.Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(clients);
@@ -37,7 +37,7 @@ public sealed class HfFederatedRun : IDisposable
         _clients = clients;
         _padId = padId;
         _strategy = StrategyFactory.Create(strategy, options with { ModelTopK = checkpoint.Config.TopK });
-        _trainer = new HfLocalTrainer(_layout, padId);
+        _trainer = new HfLocalTrainer(_layout, padId, device);
         Model = _layout.FromCheckpoint(checkpoint);
     }
 

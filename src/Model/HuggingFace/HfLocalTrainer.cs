@@ -24,12 +24,12 @@ public sealed class HfLocalTrainer : IDisposable
     private readonly MaskedAdamW _adam = new();
     private readonly int _padId;
 
-    public HfLocalTrainer(HfFederatedLayout layout, int padId)
+    public HfLocalTrainer(HfFederatedLayout layout, int padId, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(layout);
         _layout = layout;
         _padId = padId;
-        _model = new MoeCausalLm(layout.Tensors.Config);
+        _model = new MoeCausalLm(layout.Tensors.Config, device: device);
         _parameters = _model.ParametersByName();
     }
 
@@ -72,7 +72,7 @@ public sealed class HfLocalTrainer : IDisposable
             }
             var batch = CausalLmBatch.Pad(picked, _padId);
             using var scope = NewDisposeScope();
-            var output = _model.Forward(tensor(batch.Ids, [batch.Size, batch.Length]));
+            var output = _model.Forward(tensor(batch.Ids, [batch.Size, batch.Length], device: _model.Device));
             var (gates, routed) = Routing(output, batch, perLayer);
             var importance = ExpertImportance.Compute(gates, batch.Size, experts, plan.Lambda);
             for (int e = 0; e < experts; e++)
@@ -86,7 +86,7 @@ public sealed class HfLocalTrainer : IDisposable
             }
             samples += batch.Size;
             int[] active = Select(plan, gates, batch.Size, experts, [.. routed.Keys.Order()], random);
-            var loss = CausalLmLoss.Compute(output.Logits, tensor(batch.Labels, [batch.Size, batch.Length]));
+            var loss = CausalLmLoss.Compute(output.Logits, tensor(batch.Labels, [batch.Size, batch.Length], device: _model.Device));
             _model.zero_grad();
             loss.backward();
             var activeSet = active.ToHashSet();
@@ -145,8 +145,8 @@ public sealed class HfLocalTrainer : IDisposable
         var routed = new Dictionary<int, long>();
         for (int l = 0; l < layers; l++)
         {
-            float[] probs = output.RouterProbs[l].detach().contiguous().data<float>().ToArray();
-            long[] top = output.TopIndices[l].contiguous().data<long>().ToArray();
+            float[] probs = output.RouterProbs[l].detach().cpu().contiguous().data<float>().ToArray();
+            long[] top = output.TopIndices[l].cpu().contiguous().data<long>().ToArray();
             for (int i = 0; i < b; i++)
             {
                 int n = batch.Lengths[i];

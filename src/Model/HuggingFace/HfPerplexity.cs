@@ -18,8 +18,8 @@ public static class HfPerplexity
         {
             using var scope = NewDisposeScope();
             var batch = CausalLmBatch.Pad([.. sequences.Skip(start).Take(batchSize)], padId);
-            var output = model.Forward(tensor(batch.Ids, [batch.Size, batch.Length]));
-            var (s, n) = CausalLmLoss.SumAndCount(output.Logits, tensor(batch.Labels, [batch.Size, batch.Length]));
+            var output = model.Forward(tensor(batch.Ids, [batch.Size, batch.Length], device: model.Device));
+            var (s, n) = CausalLmLoss.SumAndCount(output.Logits, tensor(batch.Labels, [batch.Size, batch.Length], device: model.Device));
             sum += s;
             tokens += n;
         }

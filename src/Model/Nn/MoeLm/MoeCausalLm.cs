@@ -1,4 +1,5 @@
 using HFedMoE.Model.HuggingFace;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace HFedMoE.Model.Nn.MoeLm;
@@ -9,18 +10,20 @@ namespace HFedMoE.Model.Nn.MoeLm;
 /// parameter names are the checkpoint's tensor names (<c>model.layers.3.mlp.experts.5.up_proj.weight</c>)
 /// and loading or exporting is a lookup by name. Computes in float32 whatever the checkpoint's dtype.
 /// A client that holds only some experts builds the model with <c>holdsExpert</c>; the others
-/// are not allocated at all.
+/// are not allocated at all. Every parameter, and every tensor a forward creates, lives on the
+/// model's <see cref="Device"/> (the ids given to <see cref="Forward"/> must be on it too).
 /// </summary>
 public sealed class MoeCausalLm : nn.Module
 {
     private readonly DecoderStack _model;
     private readonly nn.Module<Tensor, Tensor>? _lmHead;
 
-    public MoeCausalLm(HfConfig config, Func<int, int, bool>? holdsExpert = null)
+    public MoeCausalLm(HfConfig config, Func<int, int, bool>? holdsExpert = null, Device? device = null)
         : base(nameof(MoeCausalLm))
     {
         ArgumentNullException.ThrowIfNull(config);
         Config = config;
+        Device = device ?? CPU;
         var holds = holdsExpert ?? ((_, _) => true);
         _model = new DecoderStack(config, holds);
         register_module("model", _model);
@@ -29,7 +32,14 @@ public sealed class MoeCausalLm : nn.Module
             _lmHead = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
             register_module("lm_head", _lmHead);
         }
+        if (Device.type != DeviceType.CPU)
+        {
+            this.to(Device);
+        }
     }
+
+    /// <summary>Where the parameters live and the forward computes.</summary>
+    public Device Device { get; }
 
     public HfConfig Config { get; }
 
@@ -64,7 +74,16 @@ public sealed class MoeCausalLm : nn.Module
             }
             var span = buffer.AsSpan(0, checked((int)n));
             readInto(name, span);
-            parameter.bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(span);
+            if (Device.type == DeviceType.CPU)
+            {
+                parameter.bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(span);
+            }
+            else
+            {
+                // bytes reaches CPU memory only: stage on the host, then copy to the device.
+                using var staged = tensor(span.ToArray(), parameter.shape);
+                parameter.copy_(staged);
+            }
         }
     }
 
@@ -108,8 +127,12 @@ public sealed class MoeCausalLm : nn.Module
     {
         ArgumentNullException.ThrowIfNull(ids);
         long t = ids.shape[1];
-        var (cos, sin) = RotaryEmbedding.Tables(t, Config.HeadDim, Config.RopeTheta);
-        var causal = ones(t, t, dtype: ScalarType.Bool).triu(1);
+        if (ids.device_type != Device.type)
+        {
+            throw new ArgumentException($"the token ids are on {ids.device}; the model is on {Device}", nameof(ids));
+        }
+        var (cos, sin) = RotaryEmbedding.Tables(t, Config.HeadDim, Config.RopeTheta, Device);
+        var causal = ones(t, t, dtype: ScalarType.Bool, device: Device).triu(1);
         var h = _model.Embed.forward(ids);
         var probs = new List<Tensor>(Config.Layers);
         var top = new List<Tensor>(Config.Layers);

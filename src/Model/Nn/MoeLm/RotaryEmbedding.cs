@@ -9,11 +9,11 @@ namespace HFedMoE.Model.Nn.MoeLm;
 public static class RotaryEmbedding
 {
     /// <summary>cos and sin tables, each [T, headDim].</summary>
-    public static (Tensor Cos, Tensor Sin) Tables(long length, int headDim, double theta)
+    public static (Tensor Cos, Tensor Sin) Tables(long length, int headDim, double theta, Device? device = null)
     {
         using var scope = NewDisposeScope();
-        var invFreq = 1.0 / pow(theta, arange(0, headDim, 2, dtype: ScalarType.Int64).to_type(ScalarType.Float32) / headDim);
-        var positions = arange(length, dtype: ScalarType.Int64).to_type(ScalarType.Float32);
+        var invFreq = 1.0 / pow(theta, arange(0, headDim, 2, dtype: ScalarType.Int64, device: device).to_type(ScalarType.Float32) / headDim);
+        var positions = arange(length, dtype: ScalarType.Int64, device: device).to_type(ScalarType.Float32);
         var freqs = outer(positions, invFreq);            // (T, d/2)
         var emb = cat([freqs, freqs], -1);                  // (T, d)
         return (emb.cos().MoveToOuterDisposeScope(), emb.sin().MoveToOuterDisposeScope());
