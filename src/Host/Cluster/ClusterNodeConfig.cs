@@ -25,7 +25,10 @@ internal static class ClusterNodeConfig
     /// <param name="port">Its port (0: any free one); null: the role file's.</param>
     /// <param name="seeds">The seed nodes to join; empty: this node founds the cluster (itself as the only seed).</param>
     /// <param name="extra">More HOCON over everything (e.g. per-role member minimums), or null.</param>
-    public static Config Build(Config loaded, string role, string? host, int? port, IReadOnlyList<NodeAddress> seeds, string? extra = null)
+    /// <param name="alsoKnown">With no <paramref name="seeds"/>: members this node saw before it
+    /// restarted, listed after itself, so it rejoins their cluster if it still runs.</param>
+    public static Config Build(Config loaded, string role, string? host, int? port, IReadOnlyList<NodeAddress> seeds, string? extra = null,
+        Func<NodeAddress, IReadOnlyList<NodeAddress>>? alsoKnown = null)
     {
         ArgumentNullException.ThrowIfNull(loaded);
         ArgumentNullException.ThrowIfNull(seeds);
@@ -42,9 +45,10 @@ internal static class ClusterNodeConfig
         IEnumerable<NodeAddress> seedList = seeds;
         if (seeds.Count == 0)
         {
-            // Founding the cluster: this node is its own (first and only) seed.
+            // Founding the cluster: this node is its own first seed (Akka's first seed node asks the
+            // others listed after it, if any, before it founds a new cluster).
             var self = new NodeAddress(host ?? layered.GetString("akka.remote.dot-netty.tcp.hostname"), port ?? layered.GetInt("akka.remote.dot-netty.tcp.port"));
-            seedList = [self];
+            seedList = [self, .. alsoKnown?.Invoke(self) ?? []];
         }
         // With TLS on Akka.Remote listens on akka.ssl.tcp only: a seed address on akka.tcp would never answer.
         bool tls = layered.GetBoolean($"{SecuritySettings.ConfigPath}.tls", false);

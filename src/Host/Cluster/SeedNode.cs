@@ -16,7 +16,8 @@ namespace HFedMoE.Host.Cluster;
 /// the oldest server node; the round manager inside it recovers from the journal in the data
 /// folder whenever the singleton starts or moves), and a <see cref="MembershipLog"/>.
 /// Every server node of a run shares the data folder (journal and update spool), or the
-/// PostgreSQL journal plus a shared folder for the spool.
+/// PostgreSQL journal plus a shared folder for the spool. A seed restarted without <c>--join</c>
+/// rejoins the members it last saw (<see cref="KnownMembers"/>) if their cluster still runs.
 /// </summary>
 internal static class SeedNode
 {
@@ -44,7 +45,9 @@ internal static class SeedNode
         var initial = Simulator.InitialModel(settings, basePath);
 
         string extra = string.Create(CultureInfo.InvariantCulture, $"akka.cluster.role.{ClusterRoles.Client}.min-nr-of-members = {settings.Clients}");
-        var config = HfedmoeConfig.ActorSystemConfig(ClusterNodeConfig.Build(loaded, ClusterNodeConfig.SeedRole, host, port, join, extra), dataDir);
+        IReadOnlyList<NodeAddress> known = [];
+        var config = HfedmoeConfig.ActorSystemConfig(ClusterNodeConfig.Build(loaded, ClusterNodeConfig.SeedRole, host, port, join, extra,
+            self => known = [.. KnownMembers.Read(dataDir, self.Host, self.Port).Select(m => new NodeAddress(m.Host, m.Port))]), dataDir);
         var rounds = RoundSettings.FromConfig(config);
         var setup = new CoordinatorSetup(
             settings.Strategy, settings.StrategyOptions(), initial, rounds, UpdateSpool.InDirectory(Path.Combine(dataDir, "spool")),
@@ -54,8 +57,9 @@ internal static class SeedNode
         var system = lifetime.System;
         var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
         print.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"seed: server node {self}; {settings.Strategy}, {settings.Rounds} rounds once {settings.Clients} clients have joined; data {dataDir}{(join.Count == 0 ? "" : $"; joining through {string.Join(", ", join)}")}"));
+            $"seed: server node {self}; {settings.Strategy}, {settings.Rounds} rounds once {settings.Clients} clients have joined; data {dataDir}{(join.Count > 0 ? $"; joining through {string.Join(", ", join)}" : known.Count > 0 ? $"; rejoining the members it last saw ({string.Join(", ", known)}) if their cluster still runs" : "")}"));
         system.ActorOf(MembershipLog.Props(print.WriteLine), "membership-log");
+        system.ActorOf(KnownMembers.Props(dataDir), "known-members");
         var singleton = ClusterSingletonManager.Props(
             RoundCoordinator.Props(setup, print.WriteLine, _ => lifetime.Finish()),
             PoisonPill.Instance,

@@ -92,8 +92,10 @@ public sealed class ClusterProcessTests(ClusterRunFixture run, ITestOutputHelper
         await KillOnNextSpoolWrite(first);
         output.WriteLine($"seed killed after: {first.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]}");
 
-        // Started again at its address, joining the cluster its clients still form.
-        var second = Start(run.SeedArgs(_dir, ports[0], "--join", $"127.0.0.1:{ports[1]}"));
+        // Started again at its address with the same command: it rejoins the cluster its clients
+        // still form through the members it last saw (no --join needed).
+        var second = Start(run.SeedArgs(_dir, ports[0]));
+        Assert.Contains("rejoining the members it last saw", await second.WaitForLineAsync(l => l.StartsWith("seed: server node", StringComparison.Ordinal), Patience), StringComparison.Ordinal);
         await second.WaitForLineAsync(l => l.StartsWith("round manager recovered from the journal", StringComparison.Ordinal), Patience);
         Assert.Equal($"run complete: 3 rounds; final model {run.Digests[^1]}", await second.WaitForLineAsync(l => l.StartsWith("run complete", StringComparison.Ordinal), Patience));
         Assert.Contains($"round 2 committed: model {run.Digests[2]}; dropped none", second.Stdout, StringComparison.Ordinal);
