@@ -24,6 +24,14 @@ def pct(x):
     return 100.0 * float(x)
 
 
+def rounds(r):
+    """Mean rounds to target over the seeds that reached it; "never" when none did."""
+    if not r["rounds_to_target"]:
+        return "never"
+    reached, seeds = int(r["seeds_reaching_target"]), len(r["seeds"].split(";"))
+    return f"{float(r['rounds_to_target']):.1f}" + ("" if reached == seeds else f" ({reached}/{seeds})")
+
+
 def main(argv):
     if len(argv) != 3:
         sys.exit(__doc__)
@@ -40,7 +48,7 @@ def main(argv):
                 continue
             b = before.get((a, strategy))
             new_mean, new_sd = pct(r["accuracy_mean"]), pct(r["accuracy_sd"])
-            rounds_new = r["rounds_to_target"] or "never"
+            rounds_new = rounds(r)
             if b is None:
                 print(f"| {strategy} | (not run) | {new_mean:.1f} ± {new_sd:.1f} | | | | → {rounds_new} |")
                 continue
@@ -49,7 +57,7 @@ def main(argv):
             within = abs(diff) <= spread
             if not within:
                 outside.append((alpha, strategy, diff, spread))
-            rounds_old = b["rounds_to_target"] or "never"
+            rounds_old = rounds(b)
             print(f"| {strategy} | {old_mean:.1f} ± {old_sd:.1f} | {new_mean:.1f} ± {new_sd:.1f} | {diff:+.1f} | {spread:.1f} | {'yes' if within else '**no**'} | {rounds_old} → {rounds_new} |")
     print()
     if outside:
