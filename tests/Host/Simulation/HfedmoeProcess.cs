@@ -1,17 +1,21 @@
 using System.Diagnostics;
 using System.Text;
+using System.Threading.Channels;
 
 namespace HFedMoE.Host.Tests.Simulation;
 
 /// <summary>
 /// The real <c>hfedmoe</c> executable (the Host project's build output, built as this test
-/// project's dependency) run as a child process, its stdout read line by line.
+/// project's dependency) run as a child process. Both streams are read as they come (a pipe
+/// nobody reads would fill and stall the child, and a process never waited on would leave no
+/// output for the test log); the waits consume stdout's lines in order.
 /// </summary>
 internal sealed class HfedmoeProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
+    private readonly Channel<string> _lines = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
 
     private HfedmoeProcess(Process process)
     {
@@ -23,7 +27,21 @@ internal sealed class HfedmoeProcess : IDisposable
                 _stderr.AppendLine(e.Data);
             }
         };
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                _lines.Writer.TryComplete();
+                return;
+            }
+            lock (_stdout)
+            {
+                _stdout.AppendLine(e.Data);
+            }
+            _lines.Writer.TryWrite(e.Data);
+        };
         _process.BeginErrorReadLine();
+        _process.BeginOutputReadLine();
     }
 
     public static HfedmoeProcess Start(params string[] args)
@@ -65,23 +83,19 @@ internal sealed class HfedmoeProcess : IDisposable
         using var cts = new CancellationTokenSource(timeout);
         while (true)
         {
-            string? line;
+            string line;
             try
             {
-                line = await _process.StandardOutput.ReadLineAsync(cts.Token);
+                if (!await _lines.Reader.WaitToReadAsync(cts.Token))
+                {
+                    _process.WaitForExit();
+                    throw new InvalidOperationException($"hfedmoe exited (code {_process.ExitCode}) before printing the expected line; stdout:\n{Stdout}\nstderr:\n{Stderr}");
+                }
+                line = await _lines.Reader.ReadAsync(cts.Token);
             }
             catch (OperationCanceledException)
             {
                 throw new TimeoutException($"hfedmoe printed no matching line within {timeout}; stdout:\n{Stdout}\nstderr:\n{Stderr}");
-            }
-            if (line is null)
-            {
-                _process.WaitForExit();
-                throw new InvalidOperationException($"hfedmoe exited (code {_process.ExitCode}) before printing the expected line; stdout:\n{Stdout}\nstderr:\n{Stderr}");
-            }
-            lock (_stdout)
-            {
-                _stdout.AppendLine(line);
             }
             if (match(line))
             {
@@ -96,14 +110,14 @@ internal sealed class HfedmoeProcess : IDisposable
         using var cts = new CancellationTokenSource(timeout);
         try
         {
-            while (await _process.StandardOutput.ReadLineAsync(cts.Token) is { } line)
+            await _process.WaitForExitAsync(cts.Token);
+            // The rest of stdout (already in Stdout) is consumed up to its end.
+            while (await _lines.Reader.WaitToReadAsync(cts.Token))
             {
-                lock (_stdout)
+                while (_lines.Reader.TryRead(out _))
                 {
-                    _stdout.AppendLine(line);
                 }
             }
-            await _process.WaitForExitAsync(cts.Token);
         }
         catch (OperationCanceledException)
         {
