@@ -5,7 +5,7 @@ using HFedMoE.Model.Optim;
 namespace HFedMoE.Model.Federated;
 
 /// <summary>
-/// A client's trainable copy of the model and its optimiser, whichever <see cref="ModelEngine"/>
+/// A client's trainable copy of the model and its optimiser (<see cref="TorchLocalModel"/>), which
 /// computes it. <see cref="Store"/> is the exchange point with the federation: the trainer writes
 /// the received model there and calls <see cref="Load"/>; <see cref="Sync"/> brings the engine's
 /// current values (and gradients) back into it.

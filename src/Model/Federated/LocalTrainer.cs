@@ -14,9 +14,8 @@ namespace HFedMoE.Model.Federated;
 /// round). At the end it reports u_c(e), s^c(e), the trained set, and the sparse update.
 /// Each step runs ONE forward (<c>Loss</c>): the selector scores from its routing, then
 /// <c>Backward</c> back-propagates that same pass with the chosen mask. A FedAvg-Naive step that
-/// fails runs no backward at all. The engine (<see cref="LocalTrainerOptions.Engine"/>) is the
-/// TorchSharp model (<see cref="Nn.TorchMoE.TorchMoETransformer"/>) or our former
-/// <see cref="MoETransformer"/>; both train the same update within float tolerance.
+/// fails runs no backward at all. The model is the TorchSharp
+/// <see cref="Nn.TorchMoE.TorchMoETransformer"/> (on <see cref="LocalTrainerOptions.Device"/>).
 ///
 /// Also measured, for the round's metrics: the accuracy of the received model on the first
 /// batch and of the last step's starting weights on the last batch (see
@@ -202,7 +201,7 @@ public sealed class LocalTrainer : IDisposable
         if (!_byTopK.TryGetValue(topK, out var model))
         {
             var config = _config with { TopK = Math.Clamp(topK, 1, _config.Experts) };
-            model = _options.Engine == ModelEngine.Torch ? new TorchLocalModel(config, _options) : new FormerLocalModel(config, _options);
+            model = new TorchLocalModel(config, _options);
             _byTopK[topK] = model;
         }
         return model;
