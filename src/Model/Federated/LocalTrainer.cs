@@ -31,7 +31,7 @@ public sealed class LocalTrainer : IDisposable
 {
     private readonly ModelConfig _config;
     private readonly LocalTrainerOptions _options;
-    private readonly Dictionary<int, ILocalModel> _byTopK = [];
+    private readonly Dictionary<int, TorchLocalModel> _byTopK = [];
     private bool _disposed;
 
     public LocalTrainer(ModelConfig config, LocalTrainerOptions? options = null)
@@ -196,7 +196,7 @@ public sealed class LocalTrainer : IDisposable
         _byTopK.Clear();
     }
 
-    private ILocalModel ModelFor(int topK)
+    private TorchLocalModel ModelFor(int topK)
     {
         if (!_byTopK.TryGetValue(topK, out var model))
         {
@@ -233,7 +233,7 @@ public sealed class LocalTrainer : IDisposable
         }
     }
 
-    private static void Record(ILocalModel model, int batch, double lambda, double[] usageSum, double[] importanceSum, long[] tokens)
+    private static void Record(TorchLocalModel model, int batch, double lambda, double[] usageSum, double[] importanceSum, long[] tokens)
     {
         var gates = model.SampleGateProbabilities;
         int experts = usageSum.Length;
@@ -246,7 +246,7 @@ public sealed class LocalTrainer : IDisposable
         }
     }
 
-    private static int[] Select(TrainPlan plan, ILocalModel model, List<int> routed, double[]? saliency, DeterministicRandom random)
+    private static int[] Select(TrainPlan plan, TorchLocalModel model, List<int> routed, double[]? saliency, DeterministicRandom random)
     {
         var chosen = SelectByRule(plan, model, routed, saliency, random);
         if (plan.ExploreExperts is not { Count: > 0 } stale || plan.ExploreSlots <= 0 || plan.Selector == ExpertSelector.RandomK)
@@ -276,7 +276,7 @@ public sealed class LocalTrainer : IDisposable
         return ExpertSelection.Explore(chosen, routed, scores, plan.ExpertBudget, stale, plan.ExploreSlots);
     }
 
-    private static int[] SelectByRule(TrainPlan plan, ILocalModel model, List<int> routed, double[]? saliency, DeterministicRandom random)
+    private static int[] SelectByRule(TrainPlan plan, TorchLocalModel model, List<int> routed, double[]? saliency, DeterministicRandom random)
     {
         var gates = model.SampleGateProbabilities;
         int batch = model.LastBatchSize, experts = model.Config.Layers * model.Config.Experts;
@@ -306,7 +306,7 @@ public sealed class LocalTrainer : IDisposable
     /// expert. No optimiser step is taken, so it costs compute but trains nothing. The forward's
     /// activations stay in the model for the masked backward that follows.
     /// </summary>
-    private double[] ProbeSaliency(ILocalModel model, Batch batch, int experts)
+    private double[] ProbeSaliency(TorchLocalModel model, Batch batch, int experts)
     {
         model.Loss(batch);
         model.Backward(null);
@@ -335,20 +335,20 @@ public sealed class LocalTrainer : IDisposable
 
     /// <summary>
     /// Share of the batch's labelled samples whose largest logit is their label (ties: the lowest
-    /// class); NaN when no sample has a label. <see cref="MoETransformer.Loss"/> keeps its logits
+    /// class); NaN when no sample has a label. <see cref="Nn.TorchMoE.TorchMoETransformer.Loss"/> keeps its logits
     /// private, so this runs the same forward once more on unchanged weights: the logits are
     /// those of the step's own forward, and since a forward leaves nothing behind that the
-    /// following <see cref="MoETransformer.Loss"/> reads, training is bit-for-bit unchanged.
+    /// following <see cref="Nn.TorchMoE.TorchMoETransformer.Loss"/> reads, training is bit-for-bit unchanged.
     /// It costs one forward on the round's first and last steps.
     /// </summary>
-    private static double BatchAccuracy(ILocalModel model, Batch batch)
+    private static double BatchAccuracy(TorchLocalModel model, Batch batch)
     {
         var logits = model.Forward(batch);
         int classes = model.Config.Classes, counted = 0, correct = 0;
         for (int b = 0; b < batch.Size; b++)
         {
             int label = batch.Labels[b];
-            if (label == CrossEntropy.Ignore)
+            if (label == Nn.TorchMoE.TorchMoETransformer.IgnoreLabel)
             {
                 continue;
             }

@@ -25,6 +25,9 @@ namespace HFedMoE.Model.Nn.TorchMoE;
 /// </summary>
 public sealed class TorchMoETransformer : nn.Module
 {
+    /// <summary>A label or masked-token target that is not scored.</summary>
+    public const int IgnoreLabel = -1;
+
     private readonly TorchEmbeddings _embed;
     private readonly TorchBlock[] _blocks;
     private readonly TorchLayerNorm _finalLn;
@@ -237,7 +240,7 @@ public sealed class TorchMoETransformer : nn.Module
         for (int b = 0; b < batch; b++)
         {
             y[b] = labels[b];
-            if (labels[b] != -1)
+            if (labels[b] != IgnoreLabel)
             {
                 if ((uint)labels[b] >= (uint)Config.Classes)
                 {
@@ -248,7 +251,7 @@ public sealed class TorchMoETransformer : nn.Module
         }
         var task = counted == 0
             ? logits.sum() * 0
-            : nn.functional.cross_entropy(logits, tensor(y, device: Device), ignore_index: -1, reduction: nn.Reduction.Sum) / counted;
+            : nn.functional.cross_entropy(logits, tensor(y, device: Device), ignore_index: IgnoreLabel, reduction: nn.Reduction.Sum) / counted;
         return Arm(task, balance, z);
     }
 
@@ -275,7 +278,7 @@ public sealed class TorchMoETransformer : nn.Module
         for (int t = 0; t < n; t++)
         {
             int y = targets[t];
-            if (y == -1)
+            if (y == IgnoreLabel)
             {
                 continue;
             }
@@ -416,7 +419,7 @@ public sealed class TorchMoETransformer : nn.Module
     private int[] Route(int layer, Tensor x, TokenRows rows)
     {
         var moe = _blocks[layer].Moe;
-        var ln = nn.functional.layer_norm(x, [Config.DModel], _byName[ParameterNames.Moe(layer, "ln.gamma")], _byName[ParameterNames.Moe(layer, "ln.beta")], HFedMoE.Model.Tensors.LayerNorm.Epsilon);
+        var ln = nn.functional.layer_norm(x, [Config.DModel], _byName[ParameterNames.Moe(layer, "ln.gamma")], _byName[ParameterNames.Moe(layer, "ln.beta")], TorchLayerNorm.Epsilon);
         var logits = moe.RouterBias.addmm(ln, moe.Router);
         if (rows.ValidRows is { } valid)
         {
