@@ -6,15 +6,15 @@ using static TorchSharp.torch;
 namespace HFedMoE.Model.Nn.TorchMoE;
 
 /// <summary>
-/// The project's MoE transformer (<see cref="MoETransformer"/>) as TorchSharp modules on
+/// The project's MoE transformer as TorchSharp modules on
 /// libtorch: embeddings + positions → L × [optional pre-LN attention, pre-LN MoE] → final LN,
 /// then mean-pool → <c>head</c> (classification) or per-token <c>lm_head</c> at the targeted
-/// positions (masked-token pre-training). The module tree gives every parameter the name our
-/// engine uses (<c>layers.1.moe.experts.5.w1</c>), with the same (in, out) shapes, so
+/// positions (masked-token pre-training). The module tree gives every parameter its stable name
+/// (<see cref="ParameterNames"/>: <c>layers.1.moe.experts.5.w1</c>) and (in, out) shape, so
 /// <see cref="ParameterStore"/>, <see cref="GlobalModel"/>, checkpoints and the aggregators
-/// address it unchanged. Seeded initial weights are those of our engine (<see cref="ParameterInit"/>).
+/// address it unchanged. Seeded initial weights come from <see cref="ParameterInit"/>.
 ///
-/// Same training protocol as our engine: <see cref="Loss"/> runs the forward and keeps its
+/// Training protocol: <see cref="Loss"/> runs the forward and keeps its
 /// graph, the caller reads the routing (<see cref="SampleGateProbabilities"/>,
 /// <see cref="RoutedExperts"/>) and chooses the experts to freeze, and <see cref="Backward"/>
 /// back-propagates that same pass (gradients in each parameter's <c>grad</c>; an expert that is
@@ -131,7 +131,7 @@ public sealed class TorchMoETransformer : nn.Module
         return metadata;
     }
 
-    /// <summary>Writes the parameters as a safetensors checkpoint (the same file our engine writes).</summary>
+    /// <summary>Writes the parameters as a safetensors checkpoint (the file <see cref="ModelCheckpoint"/> reads into a <see cref="ParameterStore"/>).</summary>
     public void SaveCheckpoint(string path, IReadOnlyDictionary<string, string>? metadata = null) =>
         ModelCheckpoint.Save(path, ToParameterStore(), metadata);
 
