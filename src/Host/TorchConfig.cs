@@ -1,11 +1,10 @@
 using Akka.Configuration;
 using HFedMoE.Actors.Configuration;
-using HFedMoE.Model.Federated;
 using HFedMoE.Model.Torch;
 
 namespace HFedMoE.Host;
 
-/// <summary>The <c>hfedmoe.model</c> section: the engine that trains the classifier model, and the libtorch device and thread count of every command that trains on TorchSharp.</summary>
+/// <summary>The <c>hfedmoe.model</c> section: the libtorch device and thread count of every command that trains on TorchSharp.</summary>
 internal static class TorchConfig
 {
     public const string ConfigPath = "hfedmoe.model";
@@ -29,18 +28,4 @@ internal static class TorchConfig
     /// <exception cref="ConfigurationException">A value out of range.</exception>
     /// <exception cref="TorchNativeException">libtorch did not load, or the CUDA device is not there.</exception>
     public static TorchDevice Open(Config config) => TorchDevice.Open(FromConfig(config));
-
-    /// <summary><c>hfedmoe.model.engine</c>: <c>torch</c> or <c>former</c>.</summary>
-    /// <exception cref="ConfigurationException">Another value; the message names the key and the accepted values.</exception>
-    public static ModelEngine EngineFromConfig(Config config)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        string engine = HfedmoeConfig.WithReference(config).GetConfig(ConfigPath).GetString("engine");
-        return engine switch
-        {
-            "torch" => ModelEngine.Torch,
-            "former" => ModelEngine.Former,
-            _ => throw new ConfigurationException($"{ConfigPath}.engine must be torch or former; got '{engine}'"),
-        };
-    }
 }

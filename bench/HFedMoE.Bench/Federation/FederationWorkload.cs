@@ -45,7 +45,7 @@ internal sealed record FederationWorkload(string Strategy, StrategyOptions Optio
 
     /// <summary>The TorchSharp engine on the CPU, libtorch on one thread (process-wide: set once, idempotent).</summary>
     public static LocalTrainerOptions TrainerOptions() =>
-        new() { Engine = ModelEngine.Torch, Device = TorchDevice.Open(TorchSettings.Parse("cpu", 1)).Device };
+        new() { Device = TorchDevice.Open(TorchSettings.Parse("cpu", 1)).Device };
 
     public FederationSetup Setup(int threads) => new(
         Strategy, Options, Model, Initial, Clients,

@@ -35,7 +35,7 @@ internal sealed class AggregationBenchmark : IBenchmarkSuite
         bool quick = args.Contains("--quick");
         int passes = quick ? 1 : 3;
         var config = ReferenceConfig;
-        var store = new ParameterStore(MoETransformer.Layout(config));
+        var store = new ParameterStore(ModelLayout.Of(config));
         var init = new DeterministicRandom(1);
         for (int i = 0; i < store.Values.Length; i++)
         {

@@ -22,7 +22,7 @@ internal static class InterleavedTimer
 
     /// <summary>
     /// Wall time and, in the same calls, the whole process's CPU time (every thread: libtorch's
-    /// OpenMP workers and our worker pool alike) per call. On a loaded machine the CPU time leaves
+    /// OpenMP workers included) per call. On a loaded machine the CPU time leaves
     /// out the time spent descheduled, so a ratio of two multi-threaded subjects is steadier in it.
     /// </summary>
     public static (double[] Wall, double[] ProcessCpu) MedianWallAndCpuSecondsPerCall(IReadOnlyList<Action> subjects, int rounds, double secondsPerSample)

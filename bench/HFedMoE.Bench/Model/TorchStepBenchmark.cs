@@ -10,14 +10,14 @@ namespace HFedMoE.Bench.Model;
 
 /// <summary>
 /// One training step (forward, backward, AdamW) of the classifier MoE model on TorchSharp
-/// (<see cref="TorchMoETransformer"/> + <see cref="MaskedAdamW"/>) against our former engine
-/// (<see cref="MoETransformer"/> + <see cref="AdamW"/>), interleaved in one process on the same
-/// threads, at each configuration asked for: the step and its ratio, each part apart (forward,
-/// backward, AdamW), and the backward pass alone with 1, 2, 4 and 8 of each layer's experts
-/// trained. Then PyTorch (<c>bench/pytorch/train_step.py</c>, the reference configuration) in a
-/// child process. On one thread both engines compute on the calling thread, so the suite times
-/// that thread's CPU time, which leaves out the time a loaded machine keeps it descheduled; on
-/// more it times wall and whole-process CPU time.
+/// (<see cref="TorchMoETransformer"/> + <see cref="MaskedAdamW"/>) at each configuration asked
+/// for: the step, each part apart (forward, backward, AdamW), and the backward pass alone with 1,
+/// 2, 4 and 8 of each layer's experts trained. Then PyTorch (<c>bench/pytorch/train_step.py</c>,
+/// the reference configuration) in a child process. Our former CPU engine, which this suite used to
+/// interleave, was deleted (December 2026): its step times recorded in bench/README.md are printed
+/// beside as constants, with the ratio. On one thread the suite times the calling thread's CPU
+/// time, which leaves out the time a loaded machine keeps it descheduled; on more it times wall
+/// and whole-process CPU time.
 /// </summary>
 internal sealed class TorchStepBenchmark : IBenchmarkSuite
 {
@@ -25,12 +25,30 @@ internal sealed class TorchStepBenchmark : IBenchmarkSuite
     private const float LearningRate = 1e-3f;
     private static readonly int[] TrainedCounts = [1, 2, 4, 8];
 
+    /// <summary>
+    /// bench/pytorch/train_step.py's model: vocabulary 512, 64 tokens, d 128, 4 heads, 4 layers × 8
+    /// experts top-2, expert hidden 512, 8 classes, attention on.
+    /// </summary>
+    private static readonly ModelConfig ReferenceConfig = new()
+    {
+        Vocab = 512,
+        SeqLen = 64,
+        DModel = 128,
+        Heads = 4,
+        Layers = 4,
+        Experts = 8,
+        TopK = 2,
+        ExpertHidden = 512,
+        Classes = 8,
+        UseAttention = true,
+    };
+
     private int _rounds;
     private bool _threadCpu;
 
     public string Name => "torchstep";
 
-    public string Description => "training step on TorchSharp vs our former engine (tiny = simulate's default, reference = bench/pytorch's, large), its parts, backward at 1/2/4/8 trained experts, PyTorch; --quick, --threads N, --config tiny,reference,large, --no-pytorch";
+    public string Description => "training step on TorchSharp (tiny = simulate's default, reference = bench/pytorch's, large), its parts, backward at 1/2/4/8 trained experts, PyTorch, the deleted former engine's recorded step; --quick, --threads N, --config tiny,reference,large, --no-pytorch";
 
     public int Run(string[] args)
     {
@@ -58,17 +76,17 @@ internal sealed class TorchStepBenchmark : IBenchmarkSuite
         _threadCpu = threads == 1 && OperatingSystem.IsLinux();
         var device = TorchDevice.Open(TorchSettings.Parse("cpu", threads));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"torchstep: {threads} threads (our GEMM; libtorch {device.Threads}) on {Environment.ProcessorCount} cores, batch {Batch}, {_rounds} interleaved rounds, medians of {(_threadCpu ? "the calling thread's CPU time" : "wall time (process CPU time beside)")}"));
+            $"torchstep: libtorch {device.Threads} threads on {Environment.ProcessorCount} cores, batch {Batch}, {_rounds} rounds, medians of {(_threadCpu ? "the calling thread's CPU time" : "wall time (process CPU time beside)")}"));
 
-        double referenceTorchMs = 0, referenceEngineMs = 0;
+        double referenceTorchMs = 0;
         foreach (string name in names)
         {
-            var (config, seqLen) = Configuration(name)!.Value;
-            using var workload = new Workload(config, seqLen, threads, device);
-            var (engineMs, torchMs) = Measure(name, workload);
+            var (config, seqLen, recorded) = Configuration(name)!.Value;
+            using var workload = new Workload(config, seqLen, device);
+            double torchMs = Measure(name, workload, recorded);
             if (name == "reference")
             {
-                (referenceEngineMs, referenceTorchMs) = (engineMs, torchMs);
+                referenceTorchMs = torchMs;
             }
         }
 
@@ -83,64 +101,64 @@ internal sealed class TorchStepBenchmark : IBenchmarkSuite
             return 0;
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"PyTorch, reference ({python.Line}): TorchSharp/PyTorch = {referenceTorchMs / python.WallMs:F2}, engine/PyTorch = {referenceEngineMs / python.WallMs:F2} (PyTorch's wall time, measured after, in a child process)"));
+            $"PyTorch, reference ({python.Line}): TorchSharp/PyTorch = {referenceTorchMs / python.WallMs:F2} (PyTorch's wall time, measured after, in a child process)"));
         return 0;
     }
 
-    /// <summary>The step at simulate's default size, where per-op overhead weighs most; bench/pytorch's; 4× its width, where GEMMs dominate.</summary>
-    private static (ModelConfig Config, int SeqLen)? Configuration(string name) => name switch
+    /// <summary>
+    /// The step at simulate's default size, where per-op overhead weighs most; bench/pytorch's; 4×
+    /// its width, where GEMMs dominate. Each with the former engine's step as bench/README.md
+    /// records it (2 threads, wall time): tiny and reference from the idle-machine run of
+    /// 2026-12-05 02:41 UTC (main 2dfa7d6), large from 2026-12-04 (load 5–7).
+    /// </summary>
+    private static (ModelConfig Config, int SeqLen, RecordedStep Recorded)? Configuration(string name) => name switch
     {
-        "tiny" => (new ModelConfig(), 32),
-        "reference" => (TrainStepBenchmark.ReferenceConfig, TrainStepBenchmark.ReferenceConfig.SeqLen),
-        "large" => (TrainStepBenchmark.ReferenceConfig with { DModel = 256, ExpertHidden = 1024 }, TrainStepBenchmark.ReferenceConfig.SeqLen),
+        "tiny" => (new ModelConfig(), 32, new RecordedStep(7.19, "2026-12-05")),
+        "reference" => (ReferenceConfig, ReferenceConfig.SeqLen, new RecordedStep(156.9, "2026-12-05")),
+        "large" => (ReferenceConfig with { DModel = 256, ExpertHidden = 1024 }, ReferenceConfig.SeqLen, new RecordedStep(515, "2026-12-04")),
         _ => null,
     };
 
-    private (double EngineMs, double TorchMs) Measure(string name, Workload w)
+    /// <summary>A step time of the deleted former engine, copied from bench/README.md (2 threads, wall).</summary>
+    private sealed record RecordedStep(double Milliseconds, string Date);
+
+    private double Measure(string name, Workload w, RecordedStep recorded)
     {
         var inv = CultureInfo.InvariantCulture;
         var c = w.Config;
         Console.WriteLine(string.Create(inv,
             $"{name}: vocab {c.Vocab}, seq {w.SeqLen}, d {c.DModel}, {(c.UseAttention ? $"{c.Heads} heads" : "no attention")}, {c.Layers} layers × {c.Experts} experts top-{c.TopK}, hidden {c.ExpertHidden}, {c.Classes} classes"));
-        float engineFirst = w.EngineForward(), torchFirst = w.TorchForward();
+        float first = w.Forward();
 
-        var (step, stepCpu) = Time([w.EngineStep, w.TorchStep], 0.3);
+        var (step, stepCpu) = Time([w.Step], 0.3);
         Console.WriteLine(string.Create(inv,
-            $"  step      engine {step[0] * 1e3,8:F2} ms   TorchSharp {step[1] * 1e3,8:F2} ms   TorchSharp/engine {step[1] / step[0],5:F2} (target ≤ 1.00){CpuText(stepCpu, 0, 1)}"));
+            $"  step      TorchSharp {step[0] * 1e3,8:F2} ms{CpuText(stepCpu, 0)}"));
+        Console.WriteLine(string.Create(inv,
+            $"  step      {recorded.Milliseconds,8:F2} ms recorded, former engine, {recorded.Date} (2 threads, wall; deleted since): TorchSharp/former {step[0] * 1e3 / recorded.Milliseconds,5:F2} (target ≤ 1.00; compare at --threads 2 on a quiet machine)"));
 
-        var (forward, _) = Time([() => w.EngineForward(), () => w.TorchForward()], 0.2);
+        var (forward, _) = Time([() => w.Forward()], 0.2);
         // Backward repeats on the pass of the last forward (its graph is kept); AdamW changes the
         // weights that graph saved, so it is timed after, on the gradients left behind.
-        w.EngineForward();
-        w.TorchForward();
-        var (backward, _) = Time([() => w.Engine.Backward(), () => w.Torch.Backward()], 0.2);
-        var (adam, _) = Time([w.EngineAdamStep, w.TorchAdamStep], 0.1);
-        Console.WriteLine(string.Create(inv, $"  forward   engine {forward[0] * 1e3,8:F2} ms   TorchSharp {forward[1] * 1e3,8:F2} ms   ratio {forward[1] / forward[0],5:F2}"));
-        Console.WriteLine(string.Create(inv, $"  backward  engine {backward[0] * 1e3,8:F2} ms   TorchSharp {backward[1] * 1e3,8:F2} ms   ratio {backward[1] / backward[0],5:F2}"));
-        Console.WriteLine(string.Create(inv, $"  AdamW     engine {adam[0] * 1e3,8:F2} ms   TorchSharp {adam[1] * 1e3,8:F2} ms   ratio {adam[1] / adam[0],5:F2}"));
+        w.Forward();
+        var (backward, _) = Time([() => w.Torch.Backward()], 0.2);
+        var (adam, _) = Time([w.AdamStep], 0.1);
+        Console.WriteLine(string.Create(inv, $"  forward   TorchSharp {forward[0] * 1e3,8:F2} ms"));
+        Console.WriteLine(string.Create(inv, $"  backward  TorchSharp {backward[0] * 1e3,8:F2} ms"));
+        Console.WriteLine(string.Create(inv, $"  AdamW     TorchSharp {adam[0] * 1e3,8:F2} ms"));
 
         // Backward alone with k of each layer's experts trained (the first k of those routed; the rest frozen).
-        w.EngineForward();
-        w.TorchForward();
-        var engineMasks = TrainedCounts.Select(k => FreezeAllBut(w.Engine.RoutedExperts, c, k)).ToList();
-        var torchMasks = TrainedCounts.Select(k => FreezeAllBut(w.Torch.RoutedExperts, c, k)).ToList();
-        var subjects = new List<Action>();
-        foreach (var (e, t) in engineMasks.Zip(torchMasks))
-        {
-            subjects.Add(() => w.Engine.Backward(e));
-            subjects.Add(() => w.Torch.Backward(t));
-        }
-        var (byTrained, byTrainedCpu) = Time(subjects, 0.2);
+        w.Forward();
+        var masks = TrainedCounts.Select(k => FreezeAllBut(w.Torch.RoutedExperts, c, k)).ToList();
+        var (byTrained, byTrainedCpu) = Time([.. masks.Select(m => (Action)(() => w.Torch.Backward(m)))], 0.2);
         Console.WriteLine($"  backward alone, k of {c.Experts} experts trained per layer (the others frozen):");
         for (int i = 0; i < TrainedCounts.Length; i++)
         {
-            double e = byTrained[2 * i], t = byTrained[2 * i + 1];
+            double t = byTrained[i];
             Console.WriteLine(string.Create(inv,
-                $"    k={TrainedCounts[i]}  engine {e * 1e3,8:F2} ms ({e / byTrained[^2]:F2} of k=8)   TorchSharp {t * 1e3,8:F2} ms ({t / byTrained[^1]:F2} of k=8)   TorchSharp/engine {t / e:F2}{CpuText(byTrainedCpu, 2 * i, 2 * i + 1)}"));
+                $"    k={TrainedCounts[i]}  TorchSharp {t * 1e3,8:F2} ms ({t / byTrained[^1]:F2} of k=8){CpuText(byTrainedCpu, i)}"));
         }
-        Console.WriteLine(string.Create(inv,
-            $"  loss before: engine {engineFirst:F4}, TorchSharp {torchFirst:F4} (same seed, same weights); after the timed steps: {w.EngineForward():F4}, {w.TorchForward():F4}"));
-        return (step[0] * 1e3, step[1] * 1e3);
+        Console.WriteLine(string.Create(inv, $"  loss before {first:F4}, after the timed steps {w.Forward():F4}"));
+        return step[0] * 1e3;
     }
 
     private (double[] Primary, double[]? ProcessCpu) Time(IReadOnlyList<Action> subjects, double secondsPerSample) =>
@@ -148,8 +166,8 @@ internal sealed class TorchStepBenchmark : IBenchmarkSuite
             ? (InterleavedTimer.MedianSecondsPerCall(subjects, _rounds, secondsPerSample, threadCpuTime: true), null)
             : InterleavedTimer.MedianWallAndCpuSecondsPerCall(subjects, _rounds, secondsPerSample);
 
-    private static string CpuText(double[]? cpu, int engine, int torch) => cpu is null ? "" : string.Create(CultureInfo.InvariantCulture,
-        $"   | process CPU: engine {cpu[engine] * 1e3,8:F2} ms   TorchSharp {cpu[torch] * 1e3,8:F2} ms   ratio {cpu[torch] / cpu[engine]:F2}");
+    private static string CpuText(double[]? cpu, int subject) => cpu is null ? "" : string.Create(CultureInfo.InvariantCulture,
+        $"   | process CPU {cpu[subject] * 1e3,8:F2} ms");
 
     /// <summary>Frozen = every expert except the first <paramref name="trained"/> routed ones of each layer.</summary>
     private static ExpertMask FreezeAllBut(ExpertMask routed, ModelConfig config, int trained)
@@ -168,16 +186,15 @@ internal sealed class TorchStepBenchmark : IBenchmarkSuite
         return frozen;
     }
 
-    /// <summary>Both engines from the same seeded weights, and one fixed batch.</summary>
+    /// <summary>The model from seeded weights, and one fixed batch.</summary>
     private sealed class Workload : IDisposable
     {
         private readonly int[] _tokens;
         private readonly int[] _labels;
-        private readonly AdamW _engineAdam;
-        private readonly MaskedAdamW _torchAdam = new();
+        private readonly MaskedAdamW _adam = new();
         private readonly List<(string Name, Parameter Parameter)> _parameters;
 
-        public Workload(ModelConfig config, int seqLen, int threads, TorchDevice device)
+        public Workload(ModelConfig config, int seqLen, TorchDevice device)
         {
             Config = config;
             SeqLen = seqLen;
@@ -192,9 +209,6 @@ internal sealed class TorchStepBenchmark : IBenchmarkSuite
             {
                 _labels[i] = rng.NextInt(config.Classes);
             }
-            var gemm = new GemmOptions { MaxThreads = threads };
-            Engine = new MoETransformer(config, seed: 1, gemm);
-            _engineAdam = new AdamW(Engine.Parameters, threading: gemm);
             Torch = new TorchMoETransformer(config, seed: 1, device: device.Device);
             _parameters = [.. Torch.ParametersByName.Select(kv => (kv.Key, kv.Value))];
         }
@@ -203,38 +217,26 @@ internal sealed class TorchStepBenchmark : IBenchmarkSuite
 
         public int SeqLen { get; }
 
-        public MoETransformer Engine { get; }
-
         public TorchMoETransformer Torch { get; }
 
-        public float EngineForward() => Engine.Loss(_tokens, Batch, SeqLen, _labels);
-
-        public float TorchForward()
+        public float Forward()
         {
             using var scope = TorchSharp.torch.NewDisposeScope();
             return Torch.Loss(_tokens, Batch, SeqLen, _labels);
         }
 
-        public void EngineStep()
-        {
-            Engine.ForwardBackward(_tokens, Batch, SeqLen, _labels);
-            _engineAdam.Step(LearningRate);
-        }
-
-        public void TorchStep()
+        public void Step()
         {
             using var scope = TorchSharp.torch.NewDisposeScope();
             Torch.ForwardBackward(_tokens, Batch, SeqLen, _labels);
-            _torchAdam.Step(LearningRate, _parameters);
+            _adam.Step(LearningRate, _parameters);
         }
 
-        public void EngineAdamStep() => _engineAdam.Step(LearningRate);
-
-        public void TorchAdamStep() => _torchAdam.Step(LearningRate, _parameters);
+        public void AdamStep() => _adam.Step(LearningRate, _parameters);
 
         public void Dispose()
         {
-            _torchAdam.Dispose();
+            _adam.Dispose();
             Torch.Dispose();
         }
     }

@@ -18,6 +18,15 @@ internal static partial class ReferenceSchema
     /// <summary>Sections whose keys belong to Akka (dispatcher settings).</summary>
     private static readonly string[] AkkaSections = ["hfedmoe.actor.dedicated-dispatcher", "hfedmoe.actor.round-dispatcher"];
 
+    /// <summary>
+    /// Keys the reference once had, with what became of them: a config written for an older
+    /// version is told why its key is gone instead of being pointed at the nearest other key.
+    /// </summary>
+    private static readonly Dictionary<string, string> RemovedKeys = new(StringComparer.Ordinal)
+    {
+        ["hfedmoe.model.engine"] = "the former CPU engine it chose was deleted in December 2026 and every model trains on TorchSharp (hfedmoe.model.device and .threads); delete the key",
+    };
+
     /// <exception cref="ConfigurationException">The first unknown key or wrong kind of value, with its file, line and the nearest valid key.</exception>
     public static void Check(Config user, Config reference, string text, string source)
     {
@@ -38,6 +47,10 @@ internal static partial class ReferenceSchema
                 continue;
             }
             string where = KeyLocator.LineOf(text, path) is { } line ? $"{source}:{line}" : source;
+            if (RemovedKeys.TryGetValue(path, out string? why))
+            {
+                throw new ConfigurationException($"{where}: {path} was removed: {why}");
+            }
             if (!known.TryGetValue(path, out var expected))
             {
                 string nearest = Nearest(path, known.Keys.Where(k => !AkkaSections.Any(s => k.StartsWith(s + ".", StringComparison.Ordinal))));

@@ -64,7 +64,7 @@ internal static class Simulator
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(log);
         settings.Validate();
-        // The engine and its device first: a device that is not there fails before anything is written or pre-trained.
+        // The device first: a device that is not there fails before anything is written or pre-trained.
         var trainerOptions = TrainerOptions(settings, config, log);
         var clock = Stopwatch.StartNew();
         var folder = new RunFolder(settings.DataDir);
@@ -333,18 +333,12 @@ internal static class Simulator
         }
     }
 
-    // The engine and, for libtorch, the device and threads from hfedmoe.model (opened once: libtorch's threads are process-wide).
+    // The libtorch device and threads from hfedmoe.model (opened once: libtorch's threads are process-wide).
     internal static LocalTrainerOptions TrainerOptions(SimulationSettings settings, Config config, Action<string> log)
     {
-        var engine = TorchConfig.EngineFromConfig(config);
-        var options = new LocalTrainerOptions { FrozenPrefixes = settings.FrozenPrefixes, Engine = engine };
-        if (engine != ModelEngine.Torch)
-        {
-            return options;
-        }
         var device = TorchConfig.Open(config);
         log($"training on TorchSharp: {device}");
-        return options with { Device = device.Device };
+        return new LocalTrainerOptions { FrozenPrefixes = settings.FrozenPrefixes, Device = device.Device };
     }
 
     /// <summary>The checkpoint's model shape (from the <c>model_config</c> metadata hfedmoe pretrain writes), when it has one.</summary>
@@ -369,7 +363,7 @@ internal static class Simulator
         return shaped.Validate();
     }
 
-    /// <summary>Pre-trains the run's base on the device of <paramref name="config"/>'s <c>hfedmoe.model</c> (whatever engine trains the clients).</summary>
+    /// <summary>Pre-trains the run's base on the device of <paramref name="config"/>'s <c>hfedmoe.model</c> (the same device the clients train on).</summary>
     internal static string Pretrain(SimulationSettings settings, Config config, string path, Action<string> log, Action<PretrainProgress>? progress, CancellationToken cancellation)
     {
         var pretrain = new PretrainSettings

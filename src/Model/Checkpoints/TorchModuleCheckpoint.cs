@@ -6,7 +6,7 @@ namespace HFedMoE.Model.Checkpoints;
 /// Saves and loads a TorchSharp module's parameters as a safetensors file (the project's own
 /// <see cref="SafeTensorsWriter"/> / <see cref="SafeTensorsReader"/>, F32), one tensor per
 /// parameter under its <c>named_parameters()</c> name. Loading checks, as
-/// <see cref="ModelCheckpoint"/> does for the engine, that the file declares exactly the module's
+/// <see cref="ModelCheckpoint"/> does for a <see cref="Nn.ParameterStore"/>, that the file declares exactly the module's
 /// parameters with the module's shapes before a single value is copied, so a bad checkpoint
 /// leaves the module untouched. Values are copied onto each parameter's own device and dtype.
 /// </summary>

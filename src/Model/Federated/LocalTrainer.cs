@@ -14,9 +14,8 @@ namespace HFedMoE.Model.Federated;
 /// round). At the end it reports u_c(e), s^c(e), the trained set, and the sparse update.
 /// Each step runs ONE forward (<c>Loss</c>): the selector scores from its routing, then
 /// <c>Backward</c> back-propagates that same pass with the chosen mask. A FedAvg-Naive step that
-/// fails runs no backward at all. The engine (<see cref="LocalTrainerOptions.Engine"/>) is the
-/// TorchSharp model (<see cref="Nn.TorchMoE.TorchMoETransformer"/>) or our former
-/// <see cref="MoETransformer"/>; both train the same update within float tolerance.
+/// fails runs no backward at all. The model is the TorchSharp
+/// <see cref="Nn.TorchMoE.TorchMoETransformer"/> (on <see cref="LocalTrainerOptions.Device"/>).
 ///
 /// Also measured, for the round's metrics: the accuracy of the received model on the first
 /// batch and of the last step's starting weights on the last batch (see
@@ -32,7 +31,7 @@ public sealed class LocalTrainer : IDisposable
 {
     private readonly ModelConfig _config;
     private readonly LocalTrainerOptions _options;
-    private readonly Dictionary<int, ILocalModel> _byTopK = [];
+    private readonly Dictionary<int, TorchLocalModel> _byTopK = [];
     private bool _disposed;
 
     public LocalTrainer(ModelConfig config, LocalTrainerOptions? options = null)
@@ -197,12 +196,12 @@ public sealed class LocalTrainer : IDisposable
         _byTopK.Clear();
     }
 
-    private ILocalModel ModelFor(int topK)
+    private TorchLocalModel ModelFor(int topK)
     {
         if (!_byTopK.TryGetValue(topK, out var model))
         {
             var config = _config with { TopK = Math.Clamp(topK, 1, _config.Experts) };
-            model = _options.Engine == ModelEngine.Torch ? new TorchLocalModel(config, _options) : new FormerLocalModel(config, _options);
+            model = new TorchLocalModel(config, _options);
             _byTopK[topK] = model;
         }
         return model;
@@ -234,7 +233,7 @@ public sealed class LocalTrainer : IDisposable
         }
     }
 
-    private static void Record(ILocalModel model, int batch, double lambda, double[] usageSum, double[] importanceSum, long[] tokens)
+    private static void Record(TorchLocalModel model, int batch, double lambda, double[] usageSum, double[] importanceSum, long[] tokens)
     {
         var gates = model.SampleGateProbabilities;
         int experts = usageSum.Length;
@@ -247,7 +246,7 @@ public sealed class LocalTrainer : IDisposable
         }
     }
 
-    private static int[] Select(TrainPlan plan, ILocalModel model, List<int> routed, double[]? saliency, DeterministicRandom random)
+    private static int[] Select(TrainPlan plan, TorchLocalModel model, List<int> routed, double[]? saliency, DeterministicRandom random)
     {
         var chosen = SelectByRule(plan, model, routed, saliency, random);
         if (plan.ExploreExperts is not { Count: > 0 } stale || plan.ExploreSlots <= 0 || plan.Selector == ExpertSelector.RandomK)
@@ -277,7 +276,7 @@ public sealed class LocalTrainer : IDisposable
         return ExpertSelection.Explore(chosen, routed, scores, plan.ExpertBudget, stale, plan.ExploreSlots);
     }
 
-    private static int[] SelectByRule(TrainPlan plan, ILocalModel model, List<int> routed, double[]? saliency, DeterministicRandom random)
+    private static int[] SelectByRule(TrainPlan plan, TorchLocalModel model, List<int> routed, double[]? saliency, DeterministicRandom random)
     {
         var gates = model.SampleGateProbabilities;
         int batch = model.LastBatchSize, experts = model.Config.Layers * model.Config.Experts;
@@ -307,7 +306,7 @@ public sealed class LocalTrainer : IDisposable
     /// expert. No optimiser step is taken, so it costs compute but trains nothing. The forward's
     /// activations stay in the model for the masked backward that follows.
     /// </summary>
-    private double[] ProbeSaliency(ILocalModel model, Batch batch, int experts)
+    private double[] ProbeSaliency(TorchLocalModel model, Batch batch, int experts)
     {
         model.Loss(batch);
         model.Backward(null);
@@ -336,20 +335,20 @@ public sealed class LocalTrainer : IDisposable
 
     /// <summary>
     /// Share of the batch's labelled samples whose largest logit is their label (ties: the lowest
-    /// class); NaN when no sample has a label. <see cref="MoETransformer.Loss"/> keeps its logits
+    /// class); NaN when no sample has a label. <see cref="Nn.TorchMoE.TorchMoETransformer.Loss"/> keeps its logits
     /// private, so this runs the same forward once more on unchanged weights: the logits are
     /// those of the step's own forward, and since a forward leaves nothing behind that the
-    /// following <see cref="MoETransformer.Loss"/> reads, training is bit-for-bit unchanged.
+    /// following <see cref="Nn.TorchMoE.TorchMoETransformer.Loss"/> reads, training is bit-for-bit unchanged.
     /// It costs one forward on the round's first and last steps.
     /// </summary>
-    private static double BatchAccuracy(ILocalModel model, Batch batch)
+    private static double BatchAccuracy(TorchLocalModel model, Batch batch)
     {
         var logits = model.Forward(batch);
         int classes = model.Config.Classes, counted = 0, correct = 0;
         for (int b = 0; b < batch.Size; b++)
         {
             int label = batch.Labels[b];
-            if (label == CrossEntropy.Ignore)
+            if (label == Nn.TorchMoE.TorchMoETransformer.IgnoreLabel)
             {
                 continue;
             }

@@ -10,10 +10,7 @@ public sealed record LocalTrainerOptions
 {
     public AdamWOptions Adam { get; init; } = new();
 
-    /// <summary>The tensor engine that trains (see <see cref="ModelEngine"/>).</summary>
-    public ModelEngine Engine { get; init; } = ModelEngine.Former;
-
-    /// <summary>Where the TorchSharp engine creates its tensors (null: the CPU); see <c>Torch/TorchDevice</c>.</summary>
+    /// <summary>Where the TorchSharp model creates its tensors (null: the CPU); see <c>Torch/TorchDevice</c>.</summary>
     public TorchSharp.torch.Device? Device { get; init; }
 
     public IReadOnlyList<string> FrozenPrefixes { get; init; } = [];

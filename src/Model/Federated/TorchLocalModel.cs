@@ -7,12 +7,15 @@ using TorchSharp;
 namespace HFedMoE.Model.Federated;
 
 /// <summary>
-/// The TorchSharp engine: <see cref="TorchMoETransformer"/> holds the weights on its device,
-/// <see cref="MaskedAdamW"/> updates them (frozen experts and frozen groups keep weights and
-/// moments bit-unchanged; per-parameter bias correction and decay on matrices only, like our AdamW). <see cref="Store"/> is touched only at
-/// <see cref="Load"/> and <see cref="Sync"/>. Every call runs in its own dispose scope.
+/// A client's trainable copy of the model and its optimiser: <see cref="TorchMoETransformer"/>
+/// holds the weights on its device, <see cref="MaskedAdamW"/> updates them (frozen experts and
+/// frozen groups keep weights and moments bit-unchanged; per-parameter bias correction, decay on
+/// matrices only). <see cref="Store"/> is the exchange point with the federation: the trainer
+/// writes the received model there and calls <see cref="Load"/>; <see cref="Sync"/> brings the
+/// model's current values (and gradients) back into it, and nothing else touches it. Every call
+/// runs in its own dispose scope.
 /// </summary>
-internal sealed class TorchLocalModel : ILocalModel
+internal sealed class TorchLocalModel : IDisposable
 {
     private readonly TorchMoETransformer _model;
     private readonly MaskedAdamW _adam;
@@ -42,6 +45,7 @@ internal sealed class TorchLocalModel : ILocalModel
 
     public ParameterStore Store { get; }
 
+    /// <summary>Parameter groups over <see cref="Store"/>: the frozen prefixes (never updated, never shipped).</summary>
     public ParameterGroups Groups { get; }
 
     public TrainingStepStats LastStep => _model.LastStep;
@@ -54,18 +58,21 @@ internal sealed class TorchLocalModel : ILocalModel
 
     public ExpertMask RoutedExperts => _model.RoutedExperts;
 
+    /// <summary>Takes the values in <see cref="Store"/> and starts the optimiser afresh.</summary>
     public void Load()
     {
         _model.LoadFrom(Store);
         _adam.Reset();
     }
 
+    /// <summary>Class logits (batch · classes) of a forward pass that trains nothing.</summary>
     public ReadOnlySpan<float> Forward(Batch batch)
     {
         using var scope = torch.NewDisposeScope();
         return _model.Forward(batch.Tokens, batch.Size, batch.Length, batch.Lengths);
     }
 
+    /// <summary>The task loss of a forward pass whose activations <see cref="Backward"/> may follow.</summary>
     public float Loss(Batch batch)
     {
         using var scope = torch.NewDisposeScope();
@@ -78,6 +85,7 @@ internal sealed class TorchLocalModel : ILocalModel
         _model.Backward(frozen);
     }
 
+    /// <summary>One AdamW step; <paramref name="frozen"/> experts and the frozen groups keep weights and moments.</summary>
     public void Step(float learningRate, ExpertMask frozen)
     {
         using var scope = torch.NewDisposeScope();
@@ -92,6 +100,7 @@ internal sealed class TorchLocalModel : ILocalModel
         _adam.Step(learningRate, _active);
     }
 
+    /// <summary>Copies the model's current values (and, with <paramref name="gradients"/>, gradients) into <see cref="Store"/>.</summary>
     public void Sync(bool gradients)
     {
         using var scope = torch.NewDisposeScope();

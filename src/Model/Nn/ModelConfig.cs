@@ -1,7 +1,7 @@
 namespace HFedMoE.Model.Nn;
 
 /// <summary>
-/// Shape and loss settings of a <see cref="MoETransformer"/>. Defaults are the benchmark model of
+/// Shape and loss settings of a <see cref="TorchMoE.TorchMoETransformer"/>. Defaults are the benchmark model of
 /// ALGORITHM.md §5 (d = 64, 2 MoE blocks × 16 experts, hidden 128, top-2, no attention).
 /// </summary>
 public sealed record ModelConfig

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace HFedMoE.Model.Nn;
 
 /// <summary>
-/// The stable parameter names of <see cref="MoETransformer"/> (checkpoints, aggregation and the
+/// The stable parameter names of <see cref="TorchMoE.TorchMoETransformer"/> (checkpoints, aggregation and the
 /// optimiser's per-expert masking all address parameters by these names).
 /// </summary>
 public static class ParameterNames

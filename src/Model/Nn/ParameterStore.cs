@@ -37,7 +37,7 @@ public sealed class ParameterStore
 
     /// <summary>
     /// The model's parameters for <paramref name="config"/> with its seeded initial weights: what
-    /// either engine starts from for <paramref name="seed"/>, without building a model.
+    /// the model starts from for <paramref name="seed"/>, without building a model.
     /// </summary>
     public static ParameterStore Initial(ModelConfig config, int seed)
     {

@@ -1,6 +1,6 @@
 namespace HFedMoE.Model.Optim;
 
-/// <summary>Settings of <see cref="AdamW"/> and <see cref="MaskedAdamW"/>; defaults are PyTorch's except weight decay 0.</summary>
+/// <summary>Settings of <see cref="MaskedAdamW"/>; defaults are PyTorch's except weight decay 0.</summary>
 public sealed record AdamWOptions(float Beta1 = 0.9f, float Beta2 = 0.999f, float Epsilon = 1e-8f, float WeightDecay = 0f)
 {
     public void Validate()

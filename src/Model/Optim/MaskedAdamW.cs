@@ -17,8 +17,8 @@ namespace HFedMoE.Model.Optim;
 /// θ ← θ − lr/bc1 · m / (√v/√bc2 + ε), PyTorch's formula), with bias correction by each
 /// parameter's own step count, so with every parameter given at every step it equals
 /// TorchSharp's <c>optim.AdamW</c> bit for bit (tested); PyTorch 2 computes m with <c>lerp_</c>,
-/// which can differ from it in the last bit. Weight decay applies to matrices (rank ≥ 2) only, as in the engine's
-/// <see cref="ParameterGroups"/>. <see cref="SaveState"/> / <see cref="LoadState"/> carry the
+/// which can differ from it in the last bit. Weight decay applies to matrices (rank ≥ 2) only (not
+/// to biases and norms). <see cref="SaveState"/> / <see cref="LoadState"/> carry the
 /// moments and step counts across a restart exactly; <see cref="Reset"/> starts a round fresh.
 /// </summary>
 public sealed class MaskedAdamW : IDisposable
@@ -52,8 +52,8 @@ public sealed class MaskedAdamW : IDisposable
     }
 
     /// <summary>
-    /// From the engine's settings. Each float is read as the decimal it was written as (0.9f is
-    /// PyTorch's 0.9, not 0.899999976…), so a configuration means the same on both engines.
+    /// From <see cref="AdamWOptions"/>. Each float is read as the decimal it was written as (0.9f is
+    /// PyTorch's 0.9, not 0.899999976…), so a configuration means what PyTorch would make of it.
     /// </summary>
     public MaskedAdamW(AdamWOptions options)
         : this(AsWritten(Checked(options).Beta1), AsWritten(options.Beta2), AsWritten(options.Epsilon), AsWritten(options.WeightDecay))

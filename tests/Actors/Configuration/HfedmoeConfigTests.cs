@@ -75,6 +75,16 @@ public sealed class HfedmoeConfigTests
         Assert.Contains("nearest valid key is hfedmoe.rounds.min-clients", Refused("hfedmoe.rounds.min-client = 2").Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("hfedmoe.model.engine = former\n")]
+    [InlineData("hfedmoe.model { device = cpu, engine = torch }\n")]
+    public void The_removed_engine_key_is_an_error_saying_the_former_engine_was_removed(string text)
+    {
+        var e = Refused(text);
+
+        Assert.Equal("my.conf:1: hfedmoe.model.engine was removed: the former CPU engine it chose was deleted in December 2026 and every model trains on TorchSharp (hfedmoe.model.device and .threads); delete the key", e.Message);
+    }
+
     [Fact]
     public void A_value_of_the_wrong_kind_is_an_error_with_the_file_and_line()
     {

@@ -1,6 +1,7 @@
 using HFedMoE.Model.Data;
 using HFedMoE.Model.Federated;
 using HFedMoE.Model.Nn;
+using HFedMoE.Model.Nn.TorchMoE;
 using HFedMoE.Model.Tensors;
 
 namespace HFedMoE.Actors.Tests.Rounds;
@@ -28,7 +29,7 @@ internal static class TinyFederation
 
     public static IFederatedStrategy Strategy() => StrategyFactory.Create(StrategyFactory.HFedMoE, Options);
 
-    public static GlobalModel Initial() => GlobalModel.FromStore(new MoETransformer(Config, seed: 3).Parameters);
+    public static GlobalModel Initial() => GlobalModel.FromStore(ParameterStore.Initial(Config, seed: 3));
 
     public static ClientProfile Profile(int c) => new($"c{c}", 40, Tier: $"t{2 * (c % 4 + 1)}");
 
@@ -37,7 +38,11 @@ internal static class TinyFederation
     public static Dataset Test() => Task(999, 200);
 
     /// <summary>What client <paramref name="c"/> replies to its plan (deterministic for the plan and model).</summary>
-    public static SparseUpdate Train(int c, TrainPlan plan, GlobalModel global) => new LocalTrainer(Config).Train(plan, global, Data(c));
+    public static SparseUpdate Train(int c, TrainPlan plan, GlobalModel global)
+    {
+        using var trainer = new LocalTrainer(Config);
+        return trainer.Train(plan, global, Data(c));
+    }
 
     public static Dataset Task(ulong seed, int count, int[]? classes = null)
     {
@@ -58,8 +63,8 @@ internal static class TinyFederation
 
     public static double Accuracy(GlobalModel global, Dataset test)
     {
-        var model = new MoETransformer(Config, seed: 0);
-        global.CopyTo(model.Parameters);
+        using var model = new TorchMoETransformer(Config, seed: 0);
+        model.LoadFrom(global);
         var predictions = new int[test.Count];
         int correct = 0;
         foreach (var batch in test.InOrder(test.Count))

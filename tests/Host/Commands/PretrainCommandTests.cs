@@ -47,14 +47,14 @@ public sealed class PretrainCommandTests : IDisposable
         Assert.True(config.LmHead);
         Assert.Equal("20", metadata["steps"]);
         Assert.Equal("cooccurrence", metadata["objective"]);
-        var model = new MoETransformer(config, seed: 999);
-        ModelCheckpoint.Load(path, model.Parameters);
-        Assert.All(model.Parameters.Values, v => Assert.True(float.IsFinite(v)));
+        var model = new ParameterStore(ModelLayout.Of(config));
+        ModelCheckpoint.Load(path, model);
+        Assert.All(model.Values, v => Assert.True(float.IsFinite(v)));
 
         // The pre-trained trunk also loads into a fine-tuning model without the LM head.
-        var finetune = new MoETransformer(config with { LmHead = false }, seed: 1);
-        ModelCheckpoint.Load(path, finetune.Parameters, new CheckpointLoadOptions { IgnoreUnexpected = true, KeepPrefixes = ["head."] });
-        Assert.Equal(model.Parameters.ValuesOf(ParameterNames.TokenEmbedding).ToArray(), finetune.Parameters.ValuesOf(ParameterNames.TokenEmbedding).ToArray());
+        var finetune = ParameterStore.Initial(config with { LmHead = false }, seed: 1);
+        ModelCheckpoint.Load(path, finetune, new CheckpointLoadOptions { IgnoreUnexpected = true, KeepPrefixes = ["head."] });
+        Assert.Equal(model.ValuesOf(ParameterNames.TokenEmbedding).ToArray(), finetune.ValuesOf(ParameterNames.TokenEmbedding).ToArray());
     }
 
     [Fact]

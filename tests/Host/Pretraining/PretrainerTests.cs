@@ -64,7 +64,7 @@ public sealed class PretrainerTests : IDisposable
     }
 
     [Fact]
-    public void Checkpoint_LoadsIntoBothEngines_WithTheTrainedWeights()
+    public void Checkpoint_LoadsIntoTheModelAndAParameterStore_WithTheTrainedWeights()
     {
         string path = Path.Combine(_dir, "m.safetensors");
         var settings = Small("cooccurrence") with { Steps = 10, BatchSize = 8 };
@@ -76,12 +76,12 @@ public sealed class PretrainerTests : IDisposable
         var config = System.Text.Json.JsonSerializer.Deserialize<ModelConfig>(metadata["model_config"])!;
         using var torchModel = new TorchMoETransformer(config, seed: 123);
         torchModel.LoadCheckpoint(path);
-        var former = new MoETransformer(config, seed: 456);
-        HFedMoE.Model.Checkpoints.ModelCheckpoint.Load(path, former.Parameters);
-        Assert.Equal(former.Parameters.Values, torchModel.ToParameterStore().Values);
+        var store = new ParameterStore(ModelLayout.Of(config));
+        HFedMoE.Model.Checkpoints.ModelCheckpoint.Load(path, store);
+        Assert.Equal(store.Values, torchModel.ToParameterStore().Values);
         // Trained: differs from the seeded initial weights.
         var initial = ParameterStore.Initial(config, settings.Seed);
-        Assert.NotEqual(initial.ValuesOf(ParameterNames.Router(0)).ToArray(), former.Parameters.ValuesOf(ParameterNames.Router(0)).ToArray());
+        Assert.NotEqual(initial.ValuesOf(ParameterNames.Router(0)).ToArray(), store.ValuesOf(ParameterNames.Router(0)).ToArray());
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public sealed class SimulateConfigErrorTests : IDisposable
     [Fact]
     public void A_cuda_device_that_is_not_there_is_one_line_naming_the_key_before_anything_is_written()
     {
-        var (code, _, error) = TinySimulation.Run("simulate", "--config", Conf("hfedmoe.model { engine = torch, device = \"cuda:99\" }\n"), "--data-dir", Path.Combine(_root, "run"));
+        var (code, _, error) = TinySimulation.Run("simulate", "--config", Conf("hfedmoe.model { device = \"cuda:99\" }\n"), "--data-dir", Path.Combine(_root, "run"));
 
         Assert.Equal(1, code);
         string line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -78,6 +78,18 @@ public sealed class SimulateConfigErrorTests : IDisposable
         Assert.Equal(2, code);
         Assert.Equal("", output);
         Assert.Equal($"hfedmoe simulate: {file}:3: unknown key hfedmoe.simulate.clinets; the nearest valid key is hfedmoe.simulate.clients (every key is listed in hocon/reference.conf)", error.Trim());
+        Assert.False(Directory.Exists(Path.Combine(_root, "run")));
+    }
+
+    [Fact]
+    public void A_config_that_asks_for_the_former_engine_is_refused_before_anything_is_written()
+    {
+        string file = Conf("hfedmoe.model.engine = former\n");
+        var (code, output, error) = TinySimulation.Run("simulate", "--config", file, "--data-dir", Path.Combine(_root, "run"));
+
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.StartsWith($"hfedmoe simulate: {file}:1: hfedmoe.model.engine was removed: the former CPU engine it chose was deleted", error.Trim(), StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(_root, "run")));
     }
 

@@ -55,28 +55,28 @@ public sealed class TorchModuleCheckpointTests : IDisposable
     }
 
     [Fact]
-    public void The_project_model_and_the_former_engine_read_each_others_files()
+    public void The_project_model_and_a_parameter_store_read_each_others_files()
     {
         var config = Nn.TinyModels.Small(lmHead: true);
         using var torchModel = new HFedMoE.Model.Nn.TorchMoE.TorchMoETransformer(config, seed: 3);
-        var engine = new HFedMoE.Model.Nn.MoETransformer(config, seed: 4);
+        var store = new HFedMoE.Model.Nn.ParameterStore(HFedMoE.Model.Nn.ModelLayout.Of(config));
         string fromTorch = Path.Combine(_dir.FullName, "torch.safetensors");
         TorchModuleCheckpoint.Save(fromTorch, torchModel);
-        ModelCheckpoint.Load(fromTorch, engine.Parameters);
+        ModelCheckpoint.Load(fromTorch, store);
         var torchValues = Bits(torchModel);
-        foreach (var slice in engine.Parameters.Slices)
+        foreach (var slice in store.Slices)
         {
-            Assert.Equal(torchValues[slice.Name], engine.Parameters.Values.AsSpan(slice.Offset, slice.Length).ToArray().Select(BitConverter.SingleToInt32Bits).ToArray());
+            Assert.Equal(torchValues[slice.Name], store.Values.AsSpan(slice.Offset, slice.Length).ToArray().Select(BitConverter.SingleToInt32Bits).ToArray());
         }
 
-        var other = new HFedMoE.Model.Nn.MoETransformer(config, seed: 5);
-        string fromEngine = Path.Combine(_dir.FullName, "engine.safetensors");
-        ModelCheckpoint.Save(fromEngine, other.Parameters);
-        TorchModuleCheckpoint.Load(fromEngine, torchModel);
+        var other = HFedMoE.Model.Nn.ParameterStore.Initial(config, seed: 5);
+        string fromStore = Path.Combine(_dir.FullName, "store.safetensors");
+        ModelCheckpoint.Save(fromStore, other);
+        TorchModuleCheckpoint.Load(fromStore, torchModel);
         var loaded = Bits(torchModel);
-        foreach (var slice in other.Parameters.Slices)
+        foreach (var slice in other.Slices)
         {
-            Assert.Equal(other.Parameters.Values.AsSpan(slice.Offset, slice.Length).ToArray().Select(BitConverter.SingleToInt32Bits).ToArray(), loaded[slice.Name]);
+            Assert.Equal(other.Values.AsSpan(slice.Offset, slice.Length).ToArray().Select(BitConverter.SingleToInt32Bits).ToArray(), loaded[slice.Name]);
         }
     }
 

@@ -1,6 +1,7 @@
 using HFedMoE.Model.Data;
 using HFedMoE.Model.Federated;
 using HFedMoE.Model.Nn;
+using HFedMoE.Model.Nn.TorchMoE;
 
 namespace HFedMoE.Model.Tests.Federated;
 
@@ -16,23 +17,26 @@ public sealed class LocalTrainerMeasurementsTests
     private static TrainPlan Plan(int steps, int budget, ExpertSelector selector, int seed, bool naive = false) =>
         new("c", 0, 0, budget, selector, 0.5, 0.1, new LocalSettings(Steps: steps, BatchSize: BatchSize, LearningRate: 1e-2), seed, FailWhenOverBudget: naive);
 
-    private static MoETransformer ModelWith(GlobalModel global, IEnumerable<UpdateTensor> overwrite)
+    private static TorchMoETransformer ModelWith(GlobalModel global, IEnumerable<UpdateTensor> overwrite)
     {
-        var model = new MoETransformer(LocalTrainerTests.Tiny, seed: 0);
-        global.CopyTo(model.Parameters);
+        var store = new ParameterStore(ModelLayout.Of(LocalTrainerTests.Tiny));
+        global.CopyTo(store);
         foreach (var t in overwrite)
         {
-            t.Values.Span.CopyTo(model.Parameters.ValuesOf(t.Name));
+            t.Values.Span.CopyTo(store.ValuesOf(t.Name));
         }
+        var model = new TorchMoETransformer(LocalTrainerTests.Tiny, seed: 0);
+        model.LoadFrom(store);
         return model;
     }
 
     private static Batch BatchAt(Dataset data, TrainPlan plan, int index) => data.Endless(BatchSize, (ulong)plan.Seed).ElementAt(index);
 
     /// <summary>Share of samples whose largest logit is their label, computed by hand.</summary>
-    private static double Accuracy(MoETransformer model, Batch batch)
+    private static double Accuracy(GlobalModel global, IEnumerable<UpdateTensor> overwrite, Batch batch)
     {
-        var logits = model.Forward(batch.Tokens, batch.Size, batch.Length, batch.Lengths).ToArray();
+        using var model = ModelWith(global, overwrite);
+        var logits = model.Forward(batch.Tokens, batch.Size, batch.Length, batch.Lengths);
         int classes = LocalTrainerTests.Tiny.Classes, correct = 0;
         for (int b = 0; b < batch.Size; b++)
         {
@@ -66,7 +70,7 @@ public sealed class LocalTrainerMeasurementsTests
             var plan = Plan(3, budget, selector, seed, naive);
             var update = new LocalTrainer(LocalTrainerTests.Tiny).Train(plan, global, data);
 
-            double expected = Accuracy(ModelWith(global, []), BatchAt(data, plan, 0));
+            double expected = Accuracy(global, [], BatchAt(data, plan, 0));
             Assert.InRange(update.StartAccuracy, 0, 1);
             Assert.Equal(expected, update.StartAccuracy);
             seen.Add(expected);
@@ -89,7 +93,7 @@ public sealed class LocalTrainerMeasurementsTests
             // untrained experts did not move, so global + its shipped tensors is that model.
             var shorter = trainer.Train(plan with { Local = plan.Local with { Steps = 3 } }, global, data);
 
-            double expected = Accuracy(ModelWith(global, shorter.Tensors), BatchAt(data, plan, 3));
+            double expected = Accuracy(global, shorter.Tensors, BatchAt(data, plan, 3));
             Assert.InRange(update.LocalAccuracy, 0, 1);
             Assert.Equal(expected, update.LocalAccuracy);
         }
@@ -113,7 +117,7 @@ public sealed class LocalTrainerMeasurementsTests
 
         var update = new LocalTrainer(LocalTrainerTests.Tiny).Train(plan, global, data);
 
-        var model = ModelWith(global, []);
+        using var model = ModelWith(global, []);
         var batch = BatchAt(data, plan, 0);
         model.ForwardBackward(batch.Tokens, batch.Size, batch.Length, batch.Labels, null, batch.Lengths);
         Assert.True(model.LastStep.BackwardFlops > 0);
@@ -131,7 +135,7 @@ public sealed class LocalTrainerMeasurementsTests
         var update = new LocalTrainer(LocalTrainerTests.Tiny).Train(plan, global, data);
 
         Assert.Equal(3, update.FailedSteps);
-        var model = ModelWith(global, []);
+        using var model = ModelWith(global, []);
         long expected = 0;
         for (int i = 0; i < 3; i++)
         {

@@ -34,7 +34,7 @@ public sealed class LocalTrainerTests
         return new Dataset(samples);
     }
 
-    internal static GlobalModel Initial(int seed = 3) => GlobalModel.FromStore(new MoETransformer(Tiny, seed).Parameters);
+    internal static GlobalModel Initial(int seed = 3) => GlobalModel.FromStore(ParameterStore.Initial(Tiny, seed));
 
     private static TrainPlan Plan(int budget, ExpertSelector selector, int seed = 1, bool naive = false) =>
         new("c", 0, 0, budget, selector, 0.5, 0.1, new LocalSettings(Steps: 4, BatchSize: 8, LearningRate: 1e-2), seed, FailWhenOverBudget: naive);
@@ -106,6 +106,30 @@ public sealed class LocalTrainerTests
         {
             Assert.True(a.Tensors[i].Values.Span.SequenceEqual(b.Tensors[i].Values.Span), a.Tensors[i].Name);
         }
+    }
+
+    [Fact]
+    public void Frozen_prefixes_are_neither_trained_nor_shipped()
+    {
+        var global = Initial();
+        var data = Task(5, 40);
+        var options = new LocalTrainerOptions { FrozenPrefixes = ["embed."] };
+        using var trainer = new LocalTrainer(Tiny, options);
+        var update = trainer.Train(Plan(8, ExpertSelector.AllRouted), global, data);
+        Assert.DoesNotContain(update.Tensors, t => t.Name.StartsWith("embed.", StringComparison.Ordinal));
+        Assert.Contains(update.Tensors, t => t.Name == "final_ln.gamma");
+
+        using var model = new TorchLocalModel(Tiny, options);
+        global.CopyTo(model.Store);
+        model.Load();
+        var batch = data.InOrder(8).First();
+        model.Loss(batch);
+        var none = new ExpertMask(Tiny.Layers, Tiny.Experts);
+        model.Backward(none);
+        model.Step(1e-2f, none);
+        model.Sync(gradients: false);
+        Assert.True(global.ValuesOf("embed.tokens").SequenceEqual(model.Store.ValuesOf("embed.tokens")), "a frozen prefix moved");
+        Assert.False(global.ValuesOf("final_ln.gamma").SequenceEqual(model.Store.ValuesOf("final_ln.gamma")), "nothing trained: the check would not see a frozen prefix move");
     }
 
     [Fact]

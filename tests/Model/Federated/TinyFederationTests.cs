@@ -1,6 +1,6 @@
 using HFedMoE.Model.Data;
 using HFedMoE.Model.Federated;
-using HFedMoE.Model.Nn;
+using HFedMoE.Model.Nn.TorchMoE;
 using Xunit.Abstractions;
 
 namespace HFedMoE.Model.Tests.Federated;
@@ -12,8 +12,8 @@ public sealed class TinyFederationTests(ITestOutputHelper output)
 
     private static double Accuracy(GlobalModel global, Dataset test)
     {
-        var model = new MoETransformer(LocalTrainerTests.Tiny, seed: 0);
-        global.CopyTo(model.Parameters);
+        using var model = new TorchMoETransformer(LocalTrainerTests.Tiny, seed: 0);
+        model.LoadFrom(global);
         int correct = 0;
         var predictions = new int[test.Count];
         foreach (var batch in test.InOrder(test.Count))

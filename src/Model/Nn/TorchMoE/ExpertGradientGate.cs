@@ -6,15 +6,15 @@ namespace HFedMoE.Model.Nn.TorchMoE;
 /// Identity on an expert's output whose backward asks, at backward time, whether the expert is
 /// trained in this step: if not it returns no gradient at all (an undefined tensor, not zeros),
 /// so autograd runs none of that expert's backward GEMMs and no gradient reaches its input or
-/// weights — exactly our former engine's frozen expert. The gate weight multiplying the output is
+/// weights — the frozen expert of the design (src/Model/README.md). The gate weight multiplying the output is
 /// outside the gate, so the router still learns through a frozen expert.
 ///
 /// Why this and not the two ways the brief offers: the trainer scores experts from the routing
 /// of a step's forward and only then chooses the mask. (a) a no-grad scoring forward followed by
 /// a masked forward costs a second forward every step; (b) <c>autograd.grad(loss, chosen)</c>
 /// skips the frozen experts' weight GEMMs but still sends gradient through them into their
-/// inputs (the layer norm, router, attention and embeddings), which our engine does not — the
-/// shared parameters' gradients would differ. The gate keeps one forward and the same gradients.
+/// inputs (the layer norm, router, attention and embeddings), which a frozen expert must not —
+/// the shared parameters' gradients would differ. The gate keeps one forward and the same gradients.
 /// </summary>
 internal sealed class ExpertGradientGate : autograd.SingleTensorFunction<ExpertGradientGate>
 {

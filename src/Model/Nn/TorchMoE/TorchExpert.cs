@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace HFedMoE.Model.Nn.TorchMoE;
 
 /// <summary>
-/// One expert FFN: W2·GELU(x·W1 + b1) + b2, GELU the tanh approximation like our engine.
+/// One expert FFN: W2·GELU(x·W1 + b1) + b2, GELU the tanh approximation.
 /// Weights are stored (in, out) as in <see cref="ParameterStore"/>, so loading is a plain copy.
 /// </summary>
 public sealed class TorchExpert : nn.Module<Tensor, Tensor>

@@ -2,9 +2,12 @@ using static TorchSharp.torch;
 
 namespace HFedMoE.Model.Nn.TorchMoE;
 
-/// <summary>Layer norm over the last axis with parameters named as our engine's (<c>gamma</c>, <c>beta</c>), ε = 1e-5.</summary>
+/// <summary>Layer norm over the last axis with parameters named <c>gamma</c> and <c>beta</c> (<see cref="ParameterNames"/>), ε = 1e-5.</summary>
 public sealed class TorchLayerNorm : nn.Module<Tensor, Tensor>
 {
+    /// <summary>1e-5 as a float (widened for libtorch): the value every model so far trained with, kept so runs continue bit for bit.</summary>
+    public const float Epsilon = 1e-5f;
+
     private readonly long[] _shape;
 
     public TorchLayerNorm(long size, ScalarType dtype, Device device)
@@ -21,5 +24,5 @@ public sealed class TorchLayerNorm : nn.Module<Tensor, Tensor>
 
     public TorchSharp.Modules.Parameter Beta { get; }
 
-    public override Tensor forward(Tensor x) => nn.functional.layer_norm(x, _shape, Gamma, Beta, HFedMoE.Model.Tensors.LayerNorm.Epsilon);
+    public override Tensor forward(Tensor x) => nn.functional.layer_norm(x, _shape, Gamma, Beta, Epsilon);
 }

@@ -11,7 +11,7 @@ namespace HFedMoE.Model.Nn.TorchMoE;
 ///
 /// Dispatch costs a fixed number of ops whatever the routing: one host read of the top-k, one
 /// gather of every (token, slot) assignment sorted by expert (tokens ascending within an
-/// expert, like our engine), one split into per-expert blocks, two GEMMs per routed expert, one
+/// expert), one split into per-expert blocks, two GEMMs per routed expert, one
 /// concatenation, one scatter-add back into the residual. Each expert's output passes an
 /// <see cref="ExpertGradientGate"/>, so a frozen expert costs no backward at all.
 /// </summary>

@@ -7,15 +7,15 @@ using static TorchSharp.torch;
 namespace HFedMoE.Model.Nn.TorchMoE;
 
 /// <summary>
-/// The project's MoE transformer (<see cref="MoETransformer"/>) as TorchSharp modules on
+/// The project's MoE transformer as TorchSharp modules on
 /// libtorch: embeddings + positions → L × [optional pre-LN attention, pre-LN MoE] → final LN,
 /// then mean-pool → <c>head</c> (classification) or per-token <c>lm_head</c> at the targeted
-/// positions (masked-token pre-training). The module tree gives every parameter the name our
-/// engine uses (<c>layers.1.moe.experts.5.w1</c>), with the same (in, out) shapes, so
+/// positions (masked-token pre-training). The module tree gives every parameter its stable name
+/// (<see cref="ParameterNames"/>: <c>layers.1.moe.experts.5.w1</c>) and (in, out) shape, so
 /// <see cref="ParameterStore"/>, <see cref="GlobalModel"/>, checkpoints and the aggregators
-/// address it unchanged. Seeded initial weights are those of our engine (<see cref="ParameterInit"/>).
+/// address it unchanged. Seeded initial weights come from <see cref="ParameterInit"/>.
 ///
-/// Same training protocol as our engine: <see cref="Loss"/> runs the forward and keeps its
+/// Training protocol: <see cref="Loss"/> runs the forward and keeps its
 /// graph, the caller reads the routing (<see cref="SampleGateProbabilities"/>,
 /// <see cref="RoutedExperts"/>) and chooses the experts to freeze, and <see cref="Backward"/>
 /// back-propagates that same pass (gradients in each parameter's <c>grad</c>; an expert that is
@@ -33,6 +33,9 @@ namespace HFedMoE.Model.Nn.TorchMoE;
 /// </summary>
 public sealed class TorchMoETransformer : nn.Module
 {
+    /// <summary>A label or masked-token target that is not scored.</summary>
+    public const int IgnoreLabel = -1;
+
     private readonly TorchEmbeddings _embed;
     private readonly TorchBlock[] _blocks;
     private readonly TorchLayerNorm _finalLn;
@@ -138,7 +141,7 @@ public sealed class TorchMoETransformer : nn.Module
         return metadata;
     }
 
-    /// <summary>Writes the parameters as a safetensors checkpoint (the same file our engine writes).</summary>
+    /// <summary>Writes the parameters as a safetensors checkpoint (the file <see cref="ModelCheckpoint"/> reads into a <see cref="ParameterStore"/>).</summary>
     public void SaveCheckpoint(string path, IReadOnlyDictionary<string, string>? metadata = null) =>
         ModelCheckpoint.Save(path, ToParameterStore(), metadata);
 
@@ -247,7 +250,7 @@ public sealed class TorchMoETransformer : nn.Module
         for (int b = 0; b < batch; b++)
         {
             y[b] = labels[b];
-            if (labels[b] != -1)
+            if (labels[b] != IgnoreLabel)
             {
                 if ((uint)labels[b] >= (uint)Config.Classes)
                 {
@@ -259,7 +262,7 @@ public sealed class TorchMoETransformer : nn.Module
         using var count = counted.ToScalar();
         var task = counted == 0
             ? logits.sum().mul(_zero)
-            : nn.functional.cross_entropy(logits, tensor(y, device: Device), ignore_index: -1, reduction: nn.Reduction.Sum).div(count);
+            : nn.functional.cross_entropy(logits, tensor(y, device: Device), ignore_index: IgnoreLabel, reduction: nn.Reduction.Sum).div(count);
         return Arm(task, balance, z);
     }
 
@@ -286,7 +289,7 @@ public sealed class TorchMoETransformer : nn.Module
         for (int t = 0; t < n; t++)
         {
             int y = targets[t];
-            if (y == -1)
+            if (y == IgnoreLabel)
             {
                 continue;
             }
@@ -427,7 +430,7 @@ public sealed class TorchMoETransformer : nn.Module
     private int[] Route(int layer, Tensor x, TokenRows rows)
     {
         var moe = _blocks[layer].Moe;
-        var ln = nn.functional.layer_norm(x, [Config.DModel], _byName[ParameterNames.Moe(layer, "ln.gamma")], _byName[ParameterNames.Moe(layer, "ln.beta")], HFedMoE.Model.Tensors.LayerNorm.Epsilon);
+        var ln = nn.functional.layer_norm(x, [Config.DModel], _byName[ParameterNames.Moe(layer, "ln.gamma")], _byName[ParameterNames.Moe(layer, "ln.beta")], TorchLayerNorm.Epsilon);
         var logits = moe.RouterBias.addmm(ln, moe.Router);
         if (rows.ValidRows is { } valid)
         {

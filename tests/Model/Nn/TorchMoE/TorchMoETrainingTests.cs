@@ -74,7 +74,7 @@ public sealed class TorchMoETrainingTests
     }
 
     [Fact]
-    public void A_checkpoint_written_by_the_torch_model_loads_into_the_former_engine_and_back()
+    public void A_checkpoint_written_by_the_model_loads_into_a_parameter_store_and_back()
     {
         var config = TinyModels.Small(lmHead: true);
         using var model = new TorchMoETransformer(config, seed: 8);
@@ -87,13 +87,13 @@ public sealed class TorchMoETrainingTests
         try
         {
             model.SaveCheckpoint(path, new Dictionary<string, string> { ["step"] = "1" });
-            var former = new MoETransformer(config, seed: 0);
-            ModelCheckpoint.Load(path, former.Parameters);
+            var store = new ParameterStore(ModelLayout.Of(config));
+            ModelCheckpoint.Load(path, store);
             using var reloaded = new TorchMoETransformer(config, seed: 0);
             var metadata = reloaded.LoadCheckpoint(path);
 
-            Assert.Equal(model.ToParameterStore().Values, former.Parameters.Values);
-            Assert.Equal(former.Parameters.Values, reloaded.ToParameterStore().Values);
+            Assert.Equal(model.ToParameterStore().Values, store.Values);
+            Assert.Equal(store.Values, reloaded.ToParameterStore().Values);
             Assert.Equal("1", metadata["step"]);
         }
         finally
@@ -103,13 +103,13 @@ public sealed class TorchMoETrainingTests
     }
 
     [Fact]
-    public void The_global_model_loads_by_name_and_the_same_seed_starts_both_engines_alike()
+    public void The_global_model_loads_by_name_and_the_seed_gives_the_initial_parameter_store()
     {
         var config = TinyModels.Small(lmHead: false);
-        var former = new MoETransformer(config, seed: 5);
-        var global = GlobalModel.FromStore(former.Parameters, version: 3);
+        var initial = ParameterStore.Initial(config, seed: 5);
+        var global = GlobalModel.FromStore(initial, version: 3);
         using var model = new TorchMoETransformer(config, seed: 5);
-        Assert.Equal(former.Parameters.Values, model.ToParameterStore().Values);
+        Assert.Equal(initial.Values, model.ToParameterStore().Values);
 
         using var other = new TorchMoETransformer(config, seed: 6);
         other.LoadFrom(global);

@@ -1,34 +1,46 @@
 using HFedMoE.Model.Nn;
+using HFedMoE.Model.Nn.TorchMoE;
+using HFedMoE.Model.Tests.Torch;
 
-namespace HFedMoE.Model.Tests.Nn;
+namespace HFedMoE.Model.Tests.Nn.TorchMoE;
 
-public sealed class ExpertMaskingTests
+/// <summary>
+/// What freezing an expert does to one pass: no gradient for it and none through it into its
+/// input, the same gradient as without the mask everywhere downstream, and counters that drop
+/// exactly its backward work (ported from the former engine's tests when it was deleted).
+/// </summary>
+[Collection(LibTorchThreadsCollection.Name)]
+public sealed class TorchMoEMaskingTests : IDisposable
 {
-    private readonly MoETransformer _model = new(TinyModels.Small(), seed: 21);
+    private readonly TorchMoETransformer _model = new(TinyModels.Small(), seed: 21);
     private readonly int[] _tokens = TinyModels.Tokens();
     private readonly int[] _labels = TinyModels.Labels();
     private readonly int[] _lengths = TinyModels.Lengths();
+
+    public void Dispose() => _model.Dispose();
 
     [Fact]
     public void Frozen_experts_get_zero_gradient_and_nothing_above_them_changes()
     {
         float lossFree = Step(null);
-        var free = (float[])_model.Parameters.Grads.Clone();
+        var free = Gradients();
         var frozen = new ExpertMask(2, 4);
         for (int e = 0; e < 4; e++)
         {
             frozen[0, e] = true;
         }
         float lossMasked = Step(frozen);
+        var masked = Gradients();
+
         Assert.Equal(lossFree, lossMasked); // forward routing is unchanged by a mask
-        var store = _model.Parameters;
-        foreach (var slice in store.Slices)
+        foreach (var slice in masked.Slices)
         {
-            var masked = store.Grads.AsSpan(slice.Offset, slice.Length).ToArray();
-            var reference = free.AsSpan(slice.Offset, slice.Length).ToArray();
+            var got = masked.GradsOf(slice.Name).ToArray();
+            var reference = free.GradsOf(slice.Name).ToArray();
             if (slice.Name.StartsWith("layers.0.moe.experts.", StringComparison.Ordinal))
             {
-                Assert.All(masked, g => Assert.Equal(0f, g));
+                Assert.All(got, g => Assert.Equal(0f, g));
+                Assert.Null(_model.ParametersByName[slice.Name].grad);
             }
             else if (slice.Name.StartsWith("layers.1.", StringComparison.Ordinal)
                 || slice.Name.StartsWith("final_ln.", StringComparison.Ordinal)
@@ -37,10 +49,12 @@ public sealed class ExpertMaskingTests
             {
                 // Layer 1, the head and layer 0's router (trained through the frozen experts' gates)
                 // see exactly the gradient they would see without the mask.
-                Assert.Equal(reference, masked);
+                Assert.True(reference.SequenceEqual(got), $"{slice.Name}: the mask changed a gradient downstream of the frozen experts");
             }
         }
-        Assert.Contains(store.GradsOf(ParameterNames.Router(0)).ToArray(), g => g != 0f);
+        Assert.Contains(masked.GradsOf(ParameterNames.Router(0)).ToArray(), g => g != 0f);
+        // Below the frozen experts the gradient differs: none flows through them into their input.
+        Assert.False(free.GradsOf(ParameterNames.Attention(0, "wqkv")).SequenceEqual(masked.GradsOf(ParameterNames.Attention(0, "wqkv"))));
     }
 
     [Fact]
@@ -74,11 +88,28 @@ public sealed class ExpertMaskingTests
     }
 
     [Fact]
-    public void A_mask_of_the_wrong_shape_is_rejected_before_any_work()
+    public void A_mask_of_the_wrong_shape_is_rejected_before_any_work_and_leaves_the_gradients()
     {
+        Step(null);
+        var before = Gradients().Grads;
         var ex = Assert.Throws<ArgumentException>(() => _model.ForwardBackward(_tokens, 3, 5, _labels, new ExpertMask(2, 5)));
         Assert.Contains("expected 2 × 4", ex.Message, StringComparison.Ordinal);
+
+        _model.Loss(_tokens, TinyModels.Batch, TinyModels.SeqLen, _labels, _lengths);
+        Assert.Throws<ArgumentException>(() => _model.Backward(new ExpertMask(1, 4)));
+        Assert.Equal(before, Gradients().Grads);
     }
 
-    private float Step(ExpertMask? frozen) => _model.ForwardBackward(_tokens, TinyModels.Batch, TinyModels.SeqLen, _labels, frozen, _lengths);
+    private float Step(ExpertMask? frozen)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        return _model.ForwardBackward(_tokens, TinyModels.Batch, TinyModels.SeqLen, _labels, frozen, _lengths);
+    }
+
+    private ParameterStore Gradients()
+    {
+        var store = new ParameterStore(ModelLayout.Of(_model.Config));
+        _model.GradientsTo(store);
+        return store;
+    }
 }
