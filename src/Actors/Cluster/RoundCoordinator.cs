@@ -193,7 +193,7 @@ public sealed class RoundCoordinator : ReceiveActor, IWithTimers
     /// </summary>
     private void Admit(GatewayJoin join)
     {
-        var from = Sender.Path.Address;
+        var from = NodeOf(Sender);
         string id = join.Profile.ClientId;
         if (Problem(join, from) is { } why)
         {
@@ -247,9 +247,9 @@ public sealed class RoundCoordinator : ReceiveActor, IWithTimers
     private string? Problem(GatewayJoin join, Address from)
     {
         // A node names only its own client.
-        if (!join.Client.Path.Address.Equals(from))
+        if (!NodeOf(join.Client).Equals(from))
         {
-            return $"its actor lives at {join.Client.Path.Address}";
+            return $"its actor lives at {NodeOf(join.Client)}";
         }
         // Bad input from a node must not reach the round manager (an unknown tier would fail its next round).
         if (Refusal(join.Profile) is { } profile)
@@ -265,6 +265,10 @@ public sealed class RoundCoordinator : ReceiveActor, IWithTimers
         }
         return null;
     }
+
+    /// <summary>The cluster address of <paramref name="actor"/>'s node (a local actor's path has no host: this node's).</summary>
+    private static Address NodeOf(IActorRef actor) =>
+        actor.Path.Address.HasLocalScope ? Akka.Cluster.Cluster.Get(Context.System).SelfAddress : actor.Path.Address;
 
     /// <summary>Stops <paramref name="id"/>'s session, if it has one (the manager sees its client stop).</summary>
     private void Close(string id)
