@@ -125,4 +125,33 @@ public sealed class ClusterAuthorisationTests : CoordinatorKit
         restarted.ExpectMsg<UpdateAck>();
         Report("round 0 committed");
     }
+
+    [Fact]
+    public void Every_round_reaches_each_member_through_the_session_it_joined_with()
+    {
+        var c0 = JoinHonestC0();
+        TestProbe c1 = null!;
+        StartMember(system =>
+        {
+            c1 = CreateTestProbe(system, "c1");
+            return ClientGateway.Props(TinyFederation.Profile(1), c1.Ref, Tokens.Issue("c1"));
+        });
+        Start(Tokens, minClients: 2, rounds: 2);
+
+        var sessions = new IActorRef?[2];
+        for (int round = 0; round < 2; round++)
+        {
+            foreach (var (probe, c) in new[] { (c0, 0), (c1, 1) })
+            {
+                var train = probe.ExpectMsg<TrainRound>(TimeSpan.FromSeconds(30));
+                Assert.Equal(round, train.Plan.Round);
+                sessions[c] ??= probe.LastSender;
+                Assert.Equal(sessions[c], probe.LastSender);
+                probe.Send(probe.LastSender, new SubmitUpdate(TinyFederation.Train(c, train.Plan, train.Global)));
+                probe.ExpectMsg<UpdateAck>();
+            }
+            Report($"round {round} committed");
+        }
+        Assert.StartsWith("run complete: 2 rounds", Report("run complete"), StringComparison.Ordinal);
+    }
 }

@@ -35,15 +35,15 @@ public abstract class CoordinatorKit() : FederationTestKit(Hocon(ClusterRoles.Se
         return manager;
     }
 
-    /// <summary>Starts the coordinator (one round once <paramref name="minClients"/> are registered) and joins this node to itself.</summary>
-    protected void Start(JoinTokens? tokens, int minClients = 1, TimeSpan? identifyInterval = null)
+    /// <summary>Starts the coordinator (<paramref name="rounds"/> rounds once <paramref name="minClients"/> are registered) and joins this node to itself.</summary>
+    protected void Start(JoinTokens? tokens, int minClients = 1, TimeSpan? identifyInterval = null, int rounds = 1)
     {
         Reports = CreateTestProbe();
         var reports = Reports.Ref;
         var setup = new CoordinatorSetup(
             StrategyFactory.HFedMoE, TinyFederation.Options, TinyFederation.Initial(),
             new RoundSettings { Deadline = TimeSpan.FromMinutes(2), MinClients = minClients }, UpdateSpool.InMemory(),
-            TargetRounds: 1, MinClients: minClients, Tokens: tokens, IdentifyInterval: identifyInterval);
+            TargetRounds: rounds, MinClients: minClients, Tokens: tokens, IdentifyInterval: identifyInterval);
         Coordinator = Sys.ActorOf(RoundCoordinator.Props(setup, line => reports.Tell(line)), "coordinator");
         var cluster = Akka.Cluster.Cluster.Get(Sys);
         cluster.Join(cluster.SelfAddress);
