@@ -6,7 +6,10 @@ namespace HFedMoE.Actors.Security;
 /// <summary>
 /// Per-client join tokens: a client's token is HMAC-SHA256 of its id under the server's secret, so
 /// the server checks a claimed identity without a list of clients, and a token proves one id only.
-/// <c>hfedmoe certs</c> makes the secret and every client's token.
+/// <c>hfedmoe certs</c> makes the secret and every client's token. On the cluster path the token
+/// itself never leaves the client node: its gateway answers the round coordinator's challenge with
+/// a <see cref="Prove">proof</see> bound to the challenge and to the client actor's path, so a
+/// node that asks another node's gateway learns nothing it could register its own actor with.
 /// </summary>
 public sealed class JoinTokens
 {
@@ -55,6 +58,33 @@ public sealed class JoinTokens
         }
         byte[] expected = Encoding.ASCII.GetBytes(Issue(clientId));
         byte[] given = Encoding.ASCII.GetBytes(token);
+        return CryptographicOperations.FixedTimeEquals(expected, given);
+    }
+
+    /// <summary>
+    /// What a holder of <paramref name="token"/> answers <paramref name="challenge"/> with to join
+    /// with the actor at <paramref name="clientPath"/> (its full serialized path, with address and
+    /// uid): HMAC-SHA256 under the token, so only the token's holder can make it, and it registers
+    /// that actor only.
+    /// </summary>
+    public static string Prove(string token, string challenge, string clientPath)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        ArgumentNullException.ThrowIfNull(challenge);
+        ArgumentNullException.ThrowIfNull(clientPath);
+        return Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes($"hfedmoe-gateway:{challenge}\n{clientPath}")));
+    }
+
+    /// <summary>True if <paramref name="proof"/> is <see cref="Prove"/> of <paramref name="clientId"/>'s token (compared in constant time).</summary>
+    public bool VerifyProof(string clientId, string challenge, string clientPath, string? proof)
+    {
+        ArgumentNullException.ThrowIfNull(clientId);
+        if (proof is null)
+        {
+            return false;
+        }
+        byte[] expected = Encoding.ASCII.GetBytes(Prove(Issue(clientId), challenge, clientPath));
+        byte[] given = Encoding.ASCII.GetBytes(proof);
         return CryptographicOperations.FixedTimeEquals(expected, given);
     }
 }

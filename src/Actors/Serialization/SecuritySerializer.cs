@@ -8,8 +8,8 @@ using SerializationException = System.Runtime.Serialization.SerializationExcepti
 namespace HFedMoE.Actors.Serialization;
 
 /// <summary>
-/// Akka serializer for the federation gate's records (Protos/security.proto): <see cref="JoinFederation"/>,
-/// <see cref="JoinAccepted"/>, <see cref="JoinRefused"/>. The manifest is the record's name.
+/// Akka serializer for the join records (Protos/security.proto): <see cref="JoinFederation"/>,
+/// <see cref="GatewayJoin"/>, <see cref="JoinAccepted"/>, <see cref="JoinRefused"/>. The manifest is the record's name.
 /// Bound in hocon/reference.conf.
 /// </summary>
 public sealed class SecuritySerializer : SerializerWithStringManifest
@@ -25,16 +25,17 @@ public sealed class SecuritySerializer : SerializerWithStringManifest
 
     public override string Manifest(object o) => o switch
     {
-        JoinFederation or JoinAccepted or JoinRefused => o.GetType().Name,
-        _ => throw new ArgumentException($"{nameof(SecuritySerializer)} writes JoinFederation, JoinAccepted and JoinRefused; got {o?.GetType().FullName ?? "null"}", nameof(o)),
+        JoinFederation or GatewayJoin or JoinAccepted or JoinRefused => o.GetType().Name,
+        _ => throw new ArgumentException($"{nameof(SecuritySerializer)} writes JoinFederation, GatewayJoin, JoinAccepted and JoinRefused; got {o?.GetType().FullName ?? "null"}", nameof(o)),
     };
 
     public override byte[] ToBinary(object obj) => obj switch
     {
         JoinFederation m => new WireJoinFederation { Profile = RoundProtocolSerializer.Encode(m.Profile), Token = m.Token }.ToByteArray(),
+        GatewayJoin m => new WireGatewayJoin { Profile = RoundProtocolSerializer.Encode(m.Profile), Client = Akka.Serialization.Serialization.SerializedActorPath(m.Client), Proof = m.Proof }.ToByteArray(),
         JoinAccepted m => new WireJoinAccepted { ClientId = m.ClientId, Session = Akka.Serialization.Serialization.SerializedActorPath(m.Session) }.ToByteArray(),
         JoinRefused m => new WireJoinRefused { ClientId = m.ClientId, Reason = m.Reason }.ToByteArray(),
-        _ => throw new ArgumentException($"{nameof(SecuritySerializer)} writes JoinFederation, JoinAccepted and JoinRefused; got {obj?.GetType().FullName ?? "null"}", nameof(obj)),
+        _ => throw new ArgumentException($"{nameof(SecuritySerializer)} writes JoinFederation, GatewayJoin, JoinAccepted and JoinRefused; got {obj?.GetType().FullName ?? "null"}", nameof(obj)),
     };
 
     /// <exception cref="SerializationException">An unknown manifest, or bytes that are not that message.</exception>
@@ -46,9 +47,10 @@ public sealed class SecuritySerializer : SerializerWithStringManifest
             return manifest switch
             {
                 nameof(JoinFederation) => Decode(WireJoinFederation.Parser.ParseFrom(bytes)),
+                nameof(GatewayJoin) => Decode(WireGatewayJoin.Parser.ParseFrom(bytes)),
                 nameof(JoinAccepted) => Decode(WireJoinAccepted.Parser.ParseFrom(bytes)),
                 nameof(JoinRefused) => Decode(WireJoinRefused.Parser.ParseFrom(bytes)),
-                _ => throw new SerializationException($"unknown manifest '{manifest}' for serializer {Id}; expected JoinFederation, JoinAccepted or JoinRefused"),
+                _ => throw new SerializationException($"unknown manifest '{manifest}' for serializer {Id}; expected JoinFederation, GatewayJoin, JoinAccepted or JoinRefused"),
             };
         }
         catch (InvalidProtocolBufferException e)
@@ -59,6 +61,9 @@ public sealed class SecuritySerializer : SerializerWithStringManifest
 
     private static JoinFederation Decode(WireJoinFederation w) =>
         new(RoundProtocolSerializer.Decode(w.Profile ?? throw new SerializationException("JoinFederation payload has no profile")), w.Token);
+
+    private GatewayJoin Decode(WireGatewayJoin w) =>
+        new(RoundProtocolSerializer.Decode(w.Profile ?? throw new SerializationException("GatewayJoin payload has no profile")), system.Provider.ResolveActorRef(w.Client), w.Proof);
 
     private JoinAccepted Decode(WireJoinAccepted w) => new(w.ClientId, system.Provider.ResolveActorRef(w.Session));
 

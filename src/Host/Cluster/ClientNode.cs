@@ -4,6 +4,7 @@ using Akka.Configuration;
 using HFedMoE.Actors.Clients;
 using HFedMoE.Actors.Cluster;
 using HFedMoE.Actors.Configuration;
+using HFedMoE.Actors.Security;
 using HFedMoE.Host.Simulation;
 using HFedMoE.Model.Data;
 using HFedMoE.Model.Federated;
@@ -53,7 +54,9 @@ internal static class ClientNode
             }
             : print.WriteLine;
         var client = system.ActorOf(Client.Props(profile, data, trainers, report: report), "client");
-        system.ActorOf(ClientGateway.Props(profile, client), ClusterRoles.GatewayName);
+        // The gateway proves the client's id with its join token (hfedmoe.security.join-token) without sending it.
+        string token = SecuritySettings.FromConfig(config).JoinToken;
+        system.ActorOf(ClientGateway.Props(profile, client, token, print.WriteLine), ClusterRoles.GatewayName);
         system.ActorOf(MembershipLog.Props(print.WriteLine), "membership-log");
         return lifetime.WaitForExit("client", error);
     }

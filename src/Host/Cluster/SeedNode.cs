@@ -5,6 +5,7 @@ using Akka.Configuration;
 using HFedMoE.Actors.Cluster;
 using HFedMoE.Actors.Configuration;
 using HFedMoE.Actors.Rounds;
+using HFedMoE.Actors.Security;
 using HFedMoE.Host.Simulation;
 
 namespace HFedMoE.Host.Cluster;
@@ -14,7 +15,9 @@ namespace HFedMoE.Host.Cluster;
 /// as <c>hfedmoe simulate</c> makes from the same settings), then an actor system with role
 /// <c>server</c> that hosts the <see cref="RoundCoordinator"/> as a cluster singleton (it runs on
 /// the oldest server node; the round manager inside it recovers from the journal in the data
-/// folder whenever the singleton starts or moves), and a <see cref="MembershipLog"/>.
+/// folder whenever the singleton starts or moves), and a <see cref="MembershipLog"/>. With
+/// <c>hfedmoe.security.join-secret</c> set, a client registers only with a proof of its join
+/// token; without it client ids are trusted (each client's session still checks its updates).
 /// Every server node of a run shares the data folder (journal and update spool), or the
 /// PostgreSQL journal plus a shared folder for the spool. A seed restarted without <c>--join</c>
 /// rejoins the members it last saw (<see cref="KnownMembers"/>) if their cluster still runs.
@@ -51,7 +54,7 @@ internal static class SeedNode
         var rounds = RoundSettings.FromConfig(config);
         var setup = new CoordinatorSetup(
             settings.Strategy, settings.StrategyOptions(), initial, rounds, UpdateSpool.InDirectory(Path.Combine(dataDir, "spool")),
-            settings.Rounds, settings.Clients);
+            settings.Rounds, settings.Clients, Tokens: SecuritySettings.FromConfig(config).Tokens());
 
         using var lifetime = NodeLifetime.Start(config, print.WriteLine);
         var system = lifetime.System;

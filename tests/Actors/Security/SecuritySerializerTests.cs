@@ -22,4 +22,17 @@ public sealed class SecuritySerializerTests() : FederationTestKit(InMemoryPersis
         var accepted = (JoinAccepted)RoundTrip(new JoinAccepted("c3", TestActor));
         Assert.Equal(TestActor, accepted.Session);
     }
+
+    [Fact]
+    public void A_gateways_join_and_the_coordinators_challenge_cross_the_wire_as_themselves()
+    {
+        var join = (GatewayJoin)RoundTrip(new GatewayJoin(new ClientProfile("c3", 40, Tier: "t4"), TestActor, "proof"));
+        Assert.Equal(new ClientProfile("c3", 40, Tier: "t4"), join.Profile);
+        Assert.Equal(TestActor, join.Client);
+        Assert.Equal("proof", join.Proof);
+        var ask = new HFedMoE.Actors.Cluster.IdentifyClient { Challenge = "abc" };
+        var serializer = Sys.Serialization.FindSerializerFor(ask);
+        var back = Sys.Serialization.Deserialize(serializer.ToBinary(ask), serializer.Identifier, Akka.Serialization.Serialization.ManifestFor(serializer, ask));
+        Assert.Equal(ask, back);
+    }
 }

@@ -6,8 +6,10 @@ namespace HFedMoE.Host.Tests.Cluster;
 /// <summary>
 /// <c>hfedmoe seed</c> and <c>hfedmoe client</c> with mutual TLS from the files <c>hfedmoe certs</c>
 /// writes, as real processes on loopback at free ports: a client of another CA says why its
-/// handshake failed and exits 1 (not Akka's bare 79) while the seed stays up, and the federation's
-/// own client then completes a one-round run over <c>akka.ssl.tcp</c>. Waits are on printed lines.
+/// handshake failed and exits 1 (not Akka's bare 79) while the seed stays up; a node with the
+/// federation's certificate but another federation's join token for the same id is refused by the
+/// round coordinator (both nodes say why) and never registered; and the federation's own client
+/// then completes a one-round run over <c>akka.ssl.tcp</c>. Waits are on printed lines.
 /// </summary>
 [Trait("Category", "Process")]
 public sealed class ClusterTlsProcessTests(ITestOutputHelper output) : IDisposable
@@ -25,7 +27,7 @@ public sealed class ClusterTlsProcessTests(ITestOutputHelper output) : IDisposab
     {
         string ours = await Certs("ours");
         string theirs = await Certs("theirs");
-        int[] ports = ClusterRunFixture.FreePorts(3);
+        int[] ports = ClusterRunFixture.FreePorts(4);
         string seedAt = $"127.0.0.1:{ports[0]}";
 
         var seed = Start(["seed", "--rounds", "1", "--local-steps", "3", .. DataArgs, "--pretrain-steps", "5",
@@ -39,6 +41,17 @@ public sealed class ClusterTlsProcessTests(ITestOutputHelper output) : IDisposab
         Assert.Contains("hfedmoe client: cannot connect: TLS handshake failed", stranger.Stderr, StringComparison.Ordinal);
         Assert.Contains("certificate CN=server does not chain to the federation's CA", stranger.Stderr, StringComparison.Ordinal);
 
+        // Our certificate, their token for the same id: TLS lets it in, the coordinator does not.
+        string impostorConf = Path.Combine(_dir, "impostor.conf");
+        await File.WriteAllTextAsync(impostorConf, WithTokenOf(await File.ReadAllTextAsync(Path.Combine(ours, "client-0.conf")), await File.ReadAllTextAsync(Path.Combine(theirs, "client-0.conf"))));
+        var impostor = Start(Client(impostorConf, ports[3], seedAt));
+        // The coordinator starts once a client member has joined (akka.cluster.role.client.min-nr-of-members).
+        Assert.Equal("clients join with a proof of their join token (hfedmoe.security.join-secret)", await seed.WaitForLineAsync(l => l.StartsWith("clients join", StringComparison.Ordinal), Patience));
+        Assert.StartsWith("client client-0: refused by the round coordinator on akka.ssl.tcp://",
+            await impostor.WaitForLineAsync(l => l.StartsWith("client client-0: refused", StringComparison.Ordinal), Patience), StringComparison.Ordinal);
+        Assert.Equal($"client client-0 from akka.ssl.tcp://hfedmoe@127.0.0.1:{ports[3]} refused: its join proof is not that of client id 'client-0' (a token of another id or another federation)",
+            await seed.WaitForLineAsync(l => l.StartsWith("client client-0 from", StringComparison.Ordinal), Patience));
+
         var client = Start(Client(Path.Combine(ours, "client-0.conf"), ports[2], seedAt));
         await client.WaitForLineAsync(l => l.StartsWith("round 0: update accepted", StringComparison.Ordinal), Patience);
         Assert.StartsWith("round 0 committed: model ", await seed.WaitForLineAsync(l => l.StartsWith("round 0 committed", StringComparison.Ordinal), Patience), StringComparison.Ordinal);
@@ -46,10 +59,21 @@ public sealed class ClusterTlsProcessTests(ITestOutputHelper output) : IDisposab
         Assert.Equal(0, await seed.WaitForExitAsync(Patience));
         Assert.Contains($"member up: akka.ssl.tcp://hfedmoe@127.0.0.1:{ports[2]} [client]", seed.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain($"127.0.0.1:{ports[1]} [client]", seed.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"client client-0 registered from akka.ssl.tcp://hfedmoe@127.0.0.1:{ports[2]} (1 clients)", seed.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain($"registered from akka.ssl.tcp://hfedmoe@127.0.0.1:{ports[3]}", seed.Stdout, StringComparison.Ordinal);
+        impostor.Terminate();
+        await impostor.WaitForExitAsync(Patience);
 
         await client.WaitForLineAsync(l => l == $"member exited: akka.ssl.tcp://hfedmoe@{seedAt} [server]", Patience);
         client.Terminate();
         Assert.True(await client.WaitForExitAsync(Patience) == 0, client.Stderr);
+    }
+
+    /// <summary><paramref name="conf"/> with the join-token line of <paramref name="other"/> (both from hfedmoe certs).</summary>
+    private static string WithTokenOf(string conf, string other)
+    {
+        static string TokenLine(string text) => text.Split('\n').Single(l => l.TrimStart().StartsWith("join-token", StringComparison.Ordinal));
+        return conf.Replace(TokenLine(conf), TokenLine(other), StringComparison.Ordinal);
     }
 
     private static string[] Client(string config, int port, string seed) =>
