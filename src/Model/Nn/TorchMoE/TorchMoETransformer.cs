@@ -50,8 +50,10 @@ public sealed class TorchMoETransformer : nn.Module
     private Tensor? _pendingTotal;       // graph root of the pass Backward would differentiate
     private PassFlops _passFlops;
     private (float Task, float Balance, float Z) _pendingLosses;
-    private readonly TorchSharp.Scalar _one = 1.ToScalar();
-    private readonly TorchSharp.Scalar _zero = 0.ToScalar();
+    // Made in the constructor body, not as field initializers: those run before the base
+    // constructor's argument, which loads the native library.
+    private readonly TorchSharp.Scalar _one;
+    private readonly TorchSharp.Scalar _zero;
 
     public TorchMoETransformer(ModelConfig config, int seed, ScalarType dtype = ScalarType.Float32, Device? device = null)
         : base(Loaded(nameof(TorchMoETransformer)))
@@ -64,6 +66,8 @@ public sealed class TorchMoETransformer : nn.Module
         }
         Config = config;
         Dtype = dtype;
+        _one = 1.ToScalar();
+        _zero = 0.ToScalar();
         Device = device ?? CPU;
         _embed = new TorchEmbeddings(config, dtype, Device);
         _blocks = [.. Enumerable.Range(0, config.Layers).Select(l => new TorchBlock(config, l, dtype, Device))];
