@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace HFedMoE.Model.Nn.MoeLm;
@@ -19,12 +20,17 @@ public sealed class MoeAttention : nn.Module
     private readonly int _kvHeads;
     private readonly int _headDim;
 
+    // Held, not converted on the fly: see TorchMoETransformer.
+    private readonly TorchSharp.Scalar _minusInfinity = float.NegativeInfinity.ToScalar();
+    private readonly TorchSharp.Scalar _scale;
+
     public MoeAttention(long hidden, int heads, int kvHeads, int headDim, bool qkNorm, double eps)
         : base(nameof(MoeAttention))
     {
         _heads = heads;
         _kvHeads = kvHeads;
         _headDim = headDim;
+        _scale = (1.0 / Math.Sqrt(headDim)).ToScalar();
         _q = nn.Linear(hidden, heads * headDim, hasBias: false);
         _k = nn.Linear(hidden, kvHeads * headDim, hasBias: false);
         _v = nn.Linear(hidden, kvHeads * headDim, hasBias: false);
@@ -64,8 +70,8 @@ public sealed class MoeAttention : nn.Module
             k = k.repeat_interleave(groups, dim: 1);           // (B, nh, T, d)
             v = v.repeat_interleave(groups, dim: 1);
         }
-        var scores = q.matmul(k.transpose(2, 3)) * (1.0 / Math.Sqrt(_headDim));  // (B, nh, T, T)
-        scores = scores.masked_fill(causalMask, float.NegativeInfinity);
+        var scores = q.matmul(k.transpose(2, 3)).mul(_scale);  // (B, nh, T, T)
+        scores = scores.masked_fill(causalMask, _minusInfinity);
         var attention = nn.functional.softmax(scores.to_type(ScalarType.Float32), -1).to_type(q.dtype);
         var y = attention.matmul(v).transpose(1, 2).contiguous().view(b, t, _heads * _headDim);
         return _o.forward(y).MoveToOuterDisposeScope();

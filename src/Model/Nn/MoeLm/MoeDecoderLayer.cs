@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace HFedMoE.Model.Nn.MoeLm;
@@ -24,15 +25,18 @@ public sealed class MoeDecoderLayer : nn.Module
         register_module(mixtral ? "block_sparse_moe" : "mlp", Moe);
     }
 
+    // Held, not converted on the fly: see TorchMoETransformer.
+    private readonly TorchSharp.Scalar _one = 1.ToScalar();
+
     public SparseMoeBlock Moe { get; }
 
     /// <summary>x: (B, T, H) → (B, T, H), with the MoE block's router probabilities (B·T, E) and choices (B·T, k).</summary>
     public (Tensor Hidden, Tensor RouterProbs, Tensor TopIndices) Forward(Tensor x, Tensor cos, Tensor sin, Tensor causalMask)
     {
         using var scope = NewDisposeScope();
-        var h = x + _attention.Forward(_inputNorm.forward(x), cos, sin, causalMask);
+        var h = x.add(_attention.Forward(_inputNorm.forward(x), cos, sin, causalMask), _one);
         long b = h.shape[0], t = h.shape[1], d = h.shape[2];
         var (moe, probs, top) = Moe.forward(_postNorm.forward(h).view(b * t, d));
-        return ((h + moe.view(b, t, d)).MoveToOuterDisposeScope(), probs.MoveToOuterDisposeScope(), top.MoveToOuterDisposeScope());
+        return (h.add(moe.view(b, t, d), _one).MoveToOuterDisposeScope(), probs.MoveToOuterDisposeScope(), top.MoveToOuterDisposeScope());
     }
 }

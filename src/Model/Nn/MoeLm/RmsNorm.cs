@@ -6,12 +6,14 @@ namespace HFedMoE.Model.Nn.MoeLm;
 /// <summary>RMSNorm as Mixtral and Qwen3-MoE define it: weight · x / √(mean(x²) + ε), over the last axis.</summary>
 public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
-    private readonly double _eps;
+    // Held, not converted on the fly: see TorchMoETransformer.
+    private readonly TorchSharp.Scalar _eps;
+    private readonly TorchSharp.Scalar _one = 1.ToScalar();
 
     public RmsNorm(long size, double eps)
         : base(nameof(RmsNorm))
     {
-        _eps = eps;
+        _eps = eps.ToScalar();
         weight = nn.Parameter(ones(size));
         RegisterComponents();
     }
@@ -24,7 +26,8 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var variance = x.pow(2).mean([-1], keepdim: true);
-        return (weight * (x * (variance + _eps).rsqrt())).MoveToOuterDisposeScope();
+        // x·x, not pow(2), and a held ε: no Scalar converted on the fly (see TorchMoETransformer).
+        var variance = x.mul(x).mean([-1], keepdim: true);
+        return (weight * (x * variance.add(_eps, _one).rsqrt())).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace HFedMoE.Model.Nn.MoeLm;
@@ -12,7 +13,8 @@ public static class RotaryEmbedding
     public static (Tensor Cos, Tensor Sin) Tables(long length, int headDim, double theta, Device? device = null)
     {
         using var scope = NewDisposeScope();
-        var invFreq = 1.0 / pow(theta, arange(0, headDim, 2, dtype: ScalarType.Int64, device: device).to_type(ScalarType.Float32) / headDim);
+        using var dim = headDim.ToScalar();
+        var invFreq = pow(theta, arange(0, headDim, 2, dtype: ScalarType.Int64, device: device).to_type(ScalarType.Float32).div(dim)).reciprocal();
         var positions = arange(length, dtype: ScalarType.Int64, device: device).to_type(ScalarType.Float32);
         var freqs = outer(positions, invFreq);            // (T, d/2)
         var emb = cat([freqs, freqs], -1);                  // (T, d)
@@ -27,6 +29,7 @@ public static class RotaryEmbedding
         var x1 = x[.., .., .., ..(int)half];
         var x2 = x[.., .., .., (int)half..];
         var rotated = cat([-x2, x1], -1);
-        return (x * cos + rotated * sin).MoveToOuterDisposeScope();
+        using var one = 1.ToScalar();
+        return (x * cos).add(rotated * sin, one).MoveToOuterDisposeScope();
     }
 }

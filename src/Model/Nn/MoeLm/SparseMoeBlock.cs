@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace HFedMoE.Model.Nn.MoeLm;
@@ -16,6 +17,8 @@ public sealed class SparseMoeBlock : nn.Module<Tensor, (Tensor Output, Tensor Ro
     private readonly SwiGluExpert?[] _experts;
     private readonly int _topK;
     private readonly bool _normTopK;
+    // Held, not converted on the fly: see TorchMoETransformer.
+    private readonly TorchSharp.Scalar _one = 1.ToScalar();
 
     public SparseMoeBlock(bool mixtral, long hidden, long expertHidden, int experts, int topK, bool normTopK, Func<int, bool> holds)
         : base(nameof(SparseMoeBlock))
@@ -65,7 +68,7 @@ public sealed class SparseMoeBlock : nn.Module<Tensor, (Tensor Output, Tensor Ro
             var tokens = tensor(tokenArray, device: x.device);
             var w = flatWeights.index_select(0, tensor(slotArray, device: x.device)).unsqueeze(1);
             var y = expert.forward(x.index_select(0, tokens)) * w.to_type(x.dtype);
-            output = output.index_add(0, tokens, y, 1.0);
+            output = output.index_add(0, tokens, y, _one);
         }
         return (output.MoveToOuterDisposeScope(), probs.MoveToOuterDisposeScope(), indices.MoveToOuterDisposeScope());
     }
