@@ -33,33 +33,6 @@ public sealed class KnownMembers : ReceiveActor
 
     public static Props Props(string dataDir) => ActorFactory<KnownMembers>.Props(() => new KnownMembers(dataDir));
 
-    /// <summary>
-    /// The <c>host:port</c> lines of the file in <paramref name="dataDir"/>, without
-    /// <paramref name="self"/>; none when there is no file. Lines that are not host:port are skipped.
-    /// </summary>
-    public static IReadOnlyList<(string Host, int Port)> Read(string dataDir, string selfHost, int selfPort)
-    {
-        string file = Path.Combine(dataDir, FileName);
-        if (!File.Exists(file))
-        {
-            return [];
-        }
-        var found = new List<(string, int)>();
-        foreach (string line in File.ReadAllLines(file))
-        {
-            int colon = line.LastIndexOf(':');
-            if (colon > 0 && int.TryParse(line.AsSpan(colon + 1), out int port) && port is > 0 and <= 65535)
-            {
-                string host = line[..colon].Trim();
-                if (host.Length > 0 && !(host == selfHost && port == selfPort))
-                {
-                    found.Add((host, port));
-                }
-            }
-        }
-        return found;
-    }
-
     protected override void PreStart()
     {
         var cluster = Akka.Cluster.Cluster.Get(Context.System);

@@ -50,7 +50,7 @@ internal static class SeedNode
         string extra = string.Create(CultureInfo.InvariantCulture, $"akka.cluster.role.{ClusterRoles.Client}.min-nr-of-members = {settings.Clients}");
         IReadOnlyList<NodeAddress> known = [];
         var config = HfedmoeConfig.ActorSystemConfig(ClusterNodeConfig.Build(loaded, ClusterNodeConfig.SeedRole, host, port, join, extra,
-            self => known = [.. KnownMembers.Read(dataDir, self.Host, self.Port).Select(m => new NodeAddress(m.Host, m.Port))]), dataDir);
+            self => known = KnownMembersOf(dataDir, self)), dataDir);
         var rounds = RoundSettings.FromConfig(config);
         var setup = new CoordinatorSetup(
             settings.Strategy, settings.StrategyOptions(), initial, rounds, UpdateSpool.InDirectory(Path.Combine(dataDir, "spool")),
@@ -69,5 +69,17 @@ internal static class SeedNode
             ClusterSingletonManagerSettings.Create(system));
         system.ActorOf(singleton, ClusterRoles.CoordinatorManagerName);
         return lifetime.WaitForExit("seed", error);
+    }
+
+    /// <summary>
+    /// The members listed in the data folder's <see cref="KnownMembers.FileName"/>, without
+    /// <paramref name="self"/>; none when there is no file. Lines that are not host:port are skipped.
+    /// </summary>
+    internal static IReadOnlyList<NodeAddress> KnownMembersOf(string dataDir, NodeAddress self)
+    {
+        string file = Path.Combine(dataDir, KnownMembers.FileName);
+        return !File.Exists(file)
+            ? []
+            : [.. File.ReadAllLines(file).Select(line => NodeAddress.TryParse(line.Trim(), out _)).OfType<NodeAddress>().Where(a => a != self)];
     }
 }

@@ -20,10 +20,10 @@ public sealed class KnownMembersTests : IDisposable
         File.WriteAllText(Path.Combine(_dir.FullName, KnownMembers.FileName),
             "127.0.0.1:4061\n127.0.0.1:4053\nnot an address\n127.0.0.1:99999\n:4062\n10.0.0.7:4062\n");
 
-        var known = KnownMembers.Read(_dir.FullName, "127.0.0.1", 4053);
+        var known = SeedNode.KnownMembersOf(_dir.FullName, new NodeAddress("127.0.0.1", 4053));
 
-        Assert.Equal([("127.0.0.1", 4061), ("10.0.0.7", 4062)], known);
-        Assert.Empty(KnownMembers.Read(Path.Combine(_dir.FullName, "nothing-here"), "127.0.0.1", 4053));
+        Assert.Equal([new NodeAddress("127.0.0.1", 4061), new NodeAddress("10.0.0.7", 4062)], known);
+        Assert.Empty(SeedNode.KnownMembersOf(Path.Combine(_dir.FullName, "nothing-here"), new NodeAddress("127.0.0.1", 4053)));
     }
 
     [Fact]
